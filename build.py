@@ -1,0 +1,6 @@
+"""Build the site: `python build.py` is `careleaf build`; any careleaf command works here."""
+
+from careleaf.cli import main
+
+if __name__ == "__main__":
+    raise SystemExit(main())

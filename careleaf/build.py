@@ -1,0 +1,75 @@
+"""The pipeline, in one place:
+
+    config -> discover -> parse -> validate -> site graph -> render -> index -> publish
+
+Each stage is a function of what the stages before it made; only `publish` writes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import load_project
+from .diagnostics import Report
+from .discover import discover
+from .graph import Site, make_site
+from .index import index_files
+from .markdown_ext import MarkdownRenderer
+from .parse import parse
+from .render import OutputFile, render
+from .urls import Urls
+from .validate import validate
+from .write import check_output_folder, publish
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    site: Site
+    outputs: tuple[OutputFile, ...]
+    report: Report
+    out: Path
+
+
+def build_date() -> dt.date:
+    """Today, or the day of SOURCE_DATE_EPOCH for reproducible builds."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+    return dt.date.today()
+
+
+def build(
+    root: Path,
+    *,
+    out: Path | None = None,
+    drafts: bool = False,
+    base_url: str | None = None,
+    write: bool = True,
+    report: Report | None = None,
+) -> BuildResult:
+    """Build the site in `root`. Raises BuildFailed with every diagnostic on errors."""
+    report = report or Report(root)
+    project = load_project(root, report, out=out, base_url=base_url)
+    config = project.config
+    if write:
+        check_output_folder(project, report)  # before any work, so a refusal is quick
+
+    inventory = discover(project.content, report)
+    renderer = MarkdownRenderer(config, Urls(config.base_url))
+    parsed = parse(inventory, renderer, config.faq_heading, report)
+    content = validate(parsed, config, report, drafts=drafts)
+    report.raise_if_errors()
+
+    site = make_site(config, content, build_date(), report)
+    report.raise_if_errors()
+
+    outputs = render(site, project.templates, project.static, report)
+    outputs += index_files(site)
+    report.raise_if_errors()
+
+    if write:
+        publish(outputs, project, report)
+    return BuildResult(site, tuple(outputs), report, project.out)

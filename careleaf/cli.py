@@ -1,0 +1,132 @@
+"""The `careleaf` command (also `python build.py`).
+
+Exit status: 0 ok, 1 content errors, 2 usage or configuration errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from .diagnostics import BuildFailed, Diagnostic, Report
+
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+
+
+def _print_diagnostics(items: list[Diagnostic]) -> None:
+    for item in sorted(items):
+        print(item.format(), file=sys.stderr)
+
+
+def _summary(report: Report) -> str:
+    errors, warnings = len(report.errors), len(report.warnings)
+    return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+
+
+def cmd_build(args: argparse.Namespace, *, write: bool = True) -> int:
+    from .build import build
+
+    root = Path(args.root)
+    report = Report(root)
+    started = time.perf_counter()
+    try:
+        result = build(root, out=Path(args.out) if getattr(args, "out", None) else None,
+                       drafts=args.drafts, base_url=args.base_url, write=write, report=report)
+    except BuildFailed as failed:
+        _print_diagnostics(failed.diagnostics)
+        verb = "check" if not write else "build"
+        published = "" if not write else "; the published site was not changed"
+        print(f"{verb} failed: {_summary(report)}{published}", file=sys.stderr)
+        return failed.exit_code
+    _print_diagnostics(report.items)
+    elapsed = time.perf_counter() - started
+    pages = sum(1 for o in result.outputs if o.path.endswith(".html"))
+    content = result.site.content
+    if write:
+        print(f"built {pages} pages ({len(content.articles)} articles) in {elapsed:.2f}s "
+              f"into {result.out}; {_summary(report)}")
+    else:
+        print(f"checked {len(content.articles)} articles, {len(content.pages)} pages, "
+              f"{len(content.medicines)} medicines, {len(content.topics)} topics: "
+              f"{_summary(report)}")
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .serve import serve
+
+    return serve(Path(args.root), host=args.host, port=args.port, drafts=args.drafts)
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from .scaffold import new_article
+
+    return new_article(Path(args.root), args.title, args.medicine, args.topic, args.slug)
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from .schema import write_json_schemas
+
+    for path in write_json_schemas(Path(args.root) / "schemas"):
+        print(f"wrote {path}")
+    return EXIT_OK
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(
+        prog="careleaf",
+        description="Build a sourced, dated, plain and safe medicine-information site.",
+    )
+    main.add_argument("--root", default=".", metavar="DIR",
+                      help="the site folder (with site.yaml and content/); default: here")
+    sub = main.add_subparsers(dest="command", metavar="COMMAND")
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--drafts", action="store_true", help="include articles with draft: true")
+        p.add_argument("--base-url", metavar="URL",
+                       help="override site.yaml's base_url, e.g. https://example.org/health/")
+
+    build = sub.add_parser("build", help="check everything, then write the site (default)")
+    build.add_argument("--out", metavar="DIR", help="output folder (default: _site)")
+    common(build)
+    build.set_defaults(func=cmd_build)
+
+    check = sub.add_parser("check", help="check everything and write nothing")
+    common(check)
+    check.set_defaults(func=lambda a: cmd_build(a, write=False))
+
+    serve = sub.add_parser("serve", help="preview with live reload while you edit")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--drafts", action="store_true", help="include draft articles")
+    serve.set_defaults(func=cmd_serve)
+
+    new = sub.add_parser("new", help="start a new article with every required field")
+    new.add_argument("title", help='the article title, e.g. "Gabapentin and sleep"')
+    new.add_argument("--medicine", required=True, action="append",
+                     help="medicine key (repeat for several), e.g. gabapentin")
+    new.add_argument("--topic", action="append", help="topic key (repeat for several)")
+    new.add_argument("--slug", help="file name and URL part (default: from the title)")
+    new.set_defaults(func=cmd_new)
+
+    schema = sub.add_parser("schema", help="write the JSON Schemas for editors' tools")
+    schema.set_defaults(func=cmd_schema)
+    return main
+
+
+def main(argv: list[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    cli = parser()
+    args = cli.parse_args(args_list)
+    if args.command is None:  # `python build.py` alone means build
+        args = cli.parse_args([*args_list, "build"])
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

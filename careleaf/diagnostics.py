@@ -1,0 +1,103 @@
+"""Diagnostics: every problem Careleaf finds is a `Diagnostic`, never a traceback.
+
+Stages collect diagnostics instead of stopping at the first one, so an editor sees every
+problem of a run at once. A stage that cannot go on raises `BuildFailed` with what it has.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import IntEnum
+from pathlib import Path
+
+
+class Severity(IntEnum):
+    WARNING = 1
+    ERROR = 2
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    path: str
+    line: int
+    col: int
+    severity: Severity
+    code: str
+    message: str
+    hint: str = ""
+
+    def format(self) -> str:
+        text = f"{self.path}:{self.line}:{self.col}: {self.severity}[{self.code}]: {self.message}"
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+
+class BuildFailed(Exception):
+    """A stage found errors it cannot build past. Carries every diagnostic found so far."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic], exit_code: int = 1):
+        self.diagnostics = sorted(diagnostics)
+        self.exit_code = exit_code
+        super().__init__("\n".join(d.format() for d in self.diagnostics))
+
+
+class Report:
+    """Collects diagnostics for one run; paths are shown relative to the site root."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.items: list[Diagnostic] = []
+
+    def _rel(self, path: Path | str) -> str:
+        path = Path(path)
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def add(
+        self,
+        path: Path | str,
+        line: int,
+        code: str,
+        message: str,
+        hint: str = "",
+        *,
+        col: int = 1,
+        severity: Severity = Severity.ERROR,
+    ) -> None:
+        self.items.append(
+            Diagnostic(self._rel(path), max(line, 1), max(col, 1), severity, code, message, hint)
+        )
+
+    def error(self, path: Path | str, line: int, code: str, message: str, hint: str = "",
+              *, col: int = 1) -> None:
+        self.add(path, line, code, message, hint, col=col)
+
+    def warning(self, path: Path | str, line: int, code: str, message: str, hint: str = "",
+                *, col: int = 1) -> None:
+        self.add(path, line, code, message, hint, col=col, severity=Severity.WARNING)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity is Severity.WARNING]
+
+    def raise_if_errors(self, exit_code: int = 1) -> None:
+        if self.errors:
+            raise BuildFailed(self.items, exit_code)
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """' (did you mean "x"?)' for the closest choice, or '' when nothing is close."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f' (did you mean "{close[0]}"?)' if close else ""

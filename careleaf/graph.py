@@ -1,0 +1,158 @@
+"""Stage 5, site graph: which pages exist, where they live, and how they link.
+
+Every page the site will have is a `Route`; two routes may never share an output file
+(the mistake Pelican answers with FileOverwriteFailedError, and so do we).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from .diagnostics import Report
+from .schema import SiteConfig
+from .urls import Urls, output_path
+from .validate import Article, Content, Medicine, Page, TopicEntry
+
+RELATED_LIMIT = 3
+RESERVED = {"articles", "medicines", "topics", "static", "404.html", "feed.xml",
+            "sitemap.xml", "robots.txt", "pagefind", "search"}
+
+
+@dataclass(frozen=True)
+class Crumb:
+    title: str
+    path: str | None  # None for the current page
+
+
+@dataclass(frozen=True)
+class Route:
+    path: str  # site path, e.g. "articles/x/"; "404.html" for the not-found page
+    template: str
+    title: str
+    description: str
+    crumbs: tuple[Crumb, ...]
+    lastmod: dt.date | None = None
+    in_sitemap: bool = True
+    og_type: str = "website"
+    context: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def output(self) -> str:
+        return output_path(self.path)
+
+
+@dataclass(frozen=True)
+class Site:
+    config: SiteConfig
+    urls: Urls
+    today: dt.date
+    content: Content
+    by_medicine: dict[str, tuple[Article, ...]]
+    by_topic: dict[str, tuple[Article, ...]]
+    related: dict[str, tuple[Article, ...]]
+    routes: tuple[Route, ...]
+
+    def medicine(self, key: str) -> Medicine:
+        return next(m for m in self.content.medicines if m.key == key)
+
+    def topic(self, key: str) -> TopicEntry:
+        return next(t for t in self.content.topics if t.key == key)
+
+
+def related_articles(article: Article, articles: tuple[Article, ...]) -> tuple[Article, ...]:
+    """Other articles ranked by shared medicines (weighted double) and shared topics."""
+    def score(other: Article) -> int:
+        medicines = set(article.meta.medicines) & set(other.meta.medicines)
+        topics = set(article.meta.topics) & set(other.meta.topics)
+        return 2 * len(medicines) + len(topics)
+
+    ranked = sorted(
+        (a for a in articles if a.slug != article.slug and score(a) > 0),
+        key=lambda a: (-score(a), a.meta.title),
+    )
+    return tuple(ranked[:RELATED_LIMIT])
+
+
+def _latest(articles: tuple[Article, ...]) -> dt.date | None:
+    return max((a.meta.last_reviewed for a in articles), default=None)
+
+
+def make_site(config: SiteConfig, content: Content, today: dt.date, report: Report) -> Site:
+    urls = Urls(config.base_url)
+    by_medicine = {m.key: tuple(a for a in content.articles if m.key in a.meta.medicines)
+                   for m in content.medicines}
+    by_topic = {t.key: tuple(a for a in content.articles if t.key in a.meta.topics)
+                for t in content.topics}
+    related = {a.slug: related_articles(a, content.articles) for a in content.articles}
+
+    home = Crumb("Home", urls.home())
+    medicines_crumb = Crumb("Medicines", "medicines/")
+    topics_crumb = Crumb("Topics", "topics/")
+    newest = _latest(content.articles)
+    routes: list[Route] = [
+        Route(urls.home(), "home.html", config.title, config.tagline, (), newest),
+        Route("articles/", "articles.html", "All articles",
+              f"Every article on {config.title}.", (home, Crumb("All articles", None)), newest),
+        Route("medicines/", "medicines.html", "Medicines A to Z",
+              "The medicines this site covers, with their side effects and articles.",
+              (home, Crumb("Medicines", None)), newest),
+        Route("topics/", "topics.html", "Topics",
+              "Articles grouped by the symptom or question they cover.",
+              (home, Crumb("Topics", None)), newest),
+    ]
+    for article in content.articles:
+        first = article.meta.medicines[0]
+        medicine = next(m for m in content.medicines if m.key == first)
+        routes.append(Route(
+            urls.article(article.slug), "article.html", article.meta.title,
+            article.meta.description,
+            (home, medicines_crumb, Crumb(medicine.record.name, urls.medicine(first)),
+             Crumb(article.meta.title, None)),
+            article.meta.last_reviewed, og_type="article",
+            context={"article": article, "related": related[article.slug]},
+        ))
+    for medicine in content.medicines:
+        articles = by_medicine[medicine.key]
+        routes.append(Route(
+            urls.medicine(medicine.key), "medicine.html", medicine.record.name,
+            f"{medicine.record.name}: {medicine.record.summary}",
+            (home, medicines_crumb, Crumb(medicine.record.name, None)), _latest(articles),
+            context={"medicine": medicine, "articles": articles},
+        ))
+    for entry in content.topics:
+        articles = by_topic[entry.key]
+        routes.append(Route(
+            urls.topic(entry.key), "topic.html", entry.topic.title, entry.topic.description,
+            (home, topics_crumb, Crumb(entry.topic.title, None)), _latest(articles),
+            context={"topic": entry, "articles": articles},
+        ))
+    for page in content.pages:
+        _reserved(page, report)
+        routes.append(Route(
+            urls.page(page.slug), "page.html", page.meta.title, page.meta.description,
+            (home, Crumb(page.meta.title, None)), page.meta.last_reviewed,
+            context={"page": page},
+        ))
+    routes.append(Route("404.html", "404.html", "Page not found",
+                        "The page you asked for is not here.", (), in_sitemap=False))
+    _one_route_per_file(routes, report)
+    return Site(config, urls, today, content, by_medicine, by_topic, related, tuple(routes))
+
+
+def _reserved(page: Page, report: Report) -> None:
+    if page.slug in RESERVED:
+        report.error(page.path, 1, "slug-reserved",
+                     f"slug '{page.slug}' is taken by the site's own pages",
+                     "rename the file or set another 'slug:'")
+
+
+def _one_route_per_file(routes: list[Route], report: Report) -> None:
+    seen: dict[str, Route] = {}
+    for route in routes:
+        if route.output in seen:
+            report.error("content", 1, "output-duplicate",
+                         f"'{route.title}' and '{seen[route.output].title}' would both be "
+                         f"written to {route.output}", "rename one of them")
+        seen[route.output] = route

@@ -1,0 +1,318 @@
+"""Careleaf's Markdown: the conventions an editor can type, turned into accessible HTML.
+
+- `[@id]` / `[@a; @b]`: numbered citations linking into the References list and back;
+- a "Table: ..." paragraph over a pipe table: its `<caption>`; header cells get `scope`,
+  the first cell of each row is a row header, and the table sits in a labelled,
+  focusable region that scrolls on narrow screens;
+- `!!! emergency|urgent|non-urgent|important|note`: callouts, titled from site.yaml;
+- root-relative links (`/articles/x/`) made through the one URL function.
+
+The FAQ section is split off before conversion (see `parse.py`) so the page template can
+render it with its own component and structured data.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as etree
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+import markdown
+import nh3
+from markdown.extensions import Extension
+from markdown.extensions.admonition import AdmonitionProcessor
+from markdown.inlinepatterns import InlineProcessor
+from markdown.treeprocessors import Treeprocessor
+
+from .schema import SiteConfig
+from .urls import Urls
+
+CALLOUT_KINDS = ("emergency", "urgent", "non-urgent", "important", "note")
+CALLOUT_LABELS = {
+    "emergency": "Emergency advice:",
+    "urgent": "Urgent advice:",
+    "non-urgent": "Non-urgent advice:",
+    "important": "Important:",
+    "note": "Information:",
+}
+CITATION_RE = r"\[(@[A-Za-z0-9][\w.-]*(?:\s*;\s*@[A-Za-z0-9][\w.-]*)*)\]"
+CAPTION_PREFIX = "Table:"
+
+
+@dataclass
+class DocumentState:
+    """What one document's conversion learns; reset for each document."""
+
+    citations: dict[str, list[str]] = field(default_factory=dict)  # id -> anchors, in order
+    callout_kinds: list[str] = field(default_factory=list)
+    callouts: int = 0
+    tables: int = 0
+
+    def cite(self, source_id: str) -> tuple[int, str]:
+        anchors = self.citations.setdefault(source_id, [])
+        anchor = f"cite-{source_id}-{len(anchors) + 1}"
+        anchors.append(anchor)
+        return list(self.citations).index(source_id) + 1, anchor
+
+
+class CitationPattern(InlineProcessor):
+    def __init__(self, state_holder: CareleafExtension):
+        super().__init__(CITATION_RE)
+        self.holder = state_holder
+
+    def handleMatch(self, m: re.Match[str], data: str):  # noqa: N802 (Markdown's API)
+        sup = etree.Element("sup", {"class": "citation"})
+        sup.text = "["
+        ids = [part.strip().lstrip("@") for part in m.group(1).split(";")]
+        last = None
+        for index, source_id in enumerate(ids):
+            number, anchor = self.holder.state.cite(source_id)
+            link = etree.SubElement(
+                sup, "a", {"href": f"#ref-{source_id}", "id": anchor, "class": "citation__link"}
+            )
+            hidden = etree.SubElement(link, "span", {"class": "visually-hidden"})
+            hidden.text = "Reference "
+            hidden.tail = str(number)
+            link.tail = ", " if index < len(ids) - 1 else "]"
+            last = link
+        assert last is not None
+        return sup, m.start(0), m.end(0)
+
+
+class CalloutProcessor(AdmonitionProcessor):
+    """Admonitions whose default titles come from site.yaml's `callout_titles`."""
+
+    def __init__(self, parser, titles: dict[str, str]):
+        super().__init__(parser)
+        self.titles = titles
+
+    def get_class_and_title(self, match: re.Match[str]):
+        klass, title = super().get_class_and_title(match)
+        if match.group(2) is None:
+            title = self.titles.get(klass, title)
+        return klass, title
+
+
+class StructureProcessor(Treeprocessor):
+    """Turns admonitions into callouts, captions tables, routes links through `Urls`."""
+
+    def __init__(self, md: markdown.Markdown, holder: CareleafExtension):
+        super().__init__(md)
+        self.holder = holder
+
+    def run(self, root: etree.Element) -> None:
+        parents = {child: parent for parent in root.iter() for child in parent}
+        for element in list(root.iter()):
+            if element.tag == "div" and "admonition" in element.get("class", "").split():
+                self._callout(element)
+            elif element.tag == "table":
+                self._table(element, parents)
+            elif element.tag == "a" and element.get("href"):
+                self._link(element)
+            elif element.tag == "img" and element.get("src"):
+                src = element.get("src", "")
+                if self.holder.urls.is_internal(src):
+                    element.set("src", self.holder.urls.url(src))
+
+    def _callout(self, div: etree.Element) -> None:
+        state = self.holder.state
+        kind = div.get("class", "").split()[1] if len(div.get("class", "").split()) > 1 else "note"
+        state.callouts += 1
+        state.callout_kinds.append(kind)
+        div.attrib.clear()
+        div.set("class", f"callout callout--{kind}")
+        div.set("role", "note")
+        title = next((c for c in div if c.tag == "p" and c.get("class") == "admonition-title"),
+                     None)
+        if title is not None:
+            title_id = f"callout-{state.callouts}"
+            title.attrib.clear()
+            title.set("class", "callout__title")
+            title.set("id", title_id)
+            label = etree.Element("span", {"class": "visually-hidden"})
+            label.text = CALLOUT_LABELS.get(kind, "Note:") + " "
+            label.tail = title.text
+            title.text = None
+            title.insert(0, label)
+            div.set("aria-labelledby", title_id)
+
+    def _table(self, table: etree.Element, parents: dict) -> None:
+        state = self.holder.state
+        state.tables += 1
+        parent = parents.get(table)
+        if parent is None:
+            return
+        index = list(parent).index(table)
+        caption_p = parent[index - 1] if index > 0 else None
+        wrapper = etree.Element("div", {"class": "table-wrap", "role": "region", "tabindex": "0"})
+        if (
+            caption_p is not None
+            and caption_p.tag == "p"
+            and (caption_p.text or "").startswith(CAPTION_PREFIX)
+        ):
+            caption_id = f"table-{state.tables}"
+            caption = etree.Element("caption", {"id": caption_id})
+            caption.text = (caption_p.text or "")[len(CAPTION_PREFIX):].lstrip()
+            caption.extend(list(caption_p))
+            table.insert(0, caption)
+            wrapper.set("aria-labelledby", caption_id)
+            parent.remove(caption_p)
+        else:
+            wrapper.set("aria-label", "Table")
+        for cell in table.iter():
+            if cell.tag in {"th", "td"}:
+                match = re.search(r"text-align:\s*(\w+)", cell.get("style", ""))
+                if "style" in cell.attrib:
+                    del cell.attrib["style"]
+                if match:
+                    cell.set("class", f"align-{match.group(1)}")
+        for th in table.iterfind("thead/tr/th"):
+            th.set("scope", "col")
+        for row in table.iterfind("tbody/tr"):
+            if len(row) and row[0].tag == "td":
+                row[0].tag = "th"
+                row[0].set("scope", "row")
+        position = list(parent).index(table)
+        parent.remove(table)
+        wrapper.append(table)
+        parent.insert(position, wrapper)
+
+    def _link(self, link: etree.Element) -> None:
+        href = link.get("href", "")
+        urls = self.holder.urls
+        if urls.is_internal(href):
+            link.set("href", urls.url(href))
+        elif re.match(r"https?://", href):
+            link.set("rel", "noreferrer")
+            link.set("class", "external")
+
+
+class CareleafExtension(Extension):
+    def __init__(self, config: SiteConfig, urls: Urls):
+        super().__init__()
+        self.site = config
+        self.urls = urls
+        self.state = DocumentState()
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API)
+        # Not registered with md.registerExtension: Markdown.reset() would then clear the
+        # citation numbering between the parts (body, FAQ answers) of one document.
+        titles = self.site.callout_titles
+        md.parser.blockprocessors.register(
+            CalloutProcessor(md.parser, {"emergency": titles.emergency, "urgent": titles.urgent,
+                                         "non-urgent": titles.non_urgent}),
+            "admonition", 105,
+        )
+        md.inlinePatterns.register(CitationPattern(self), "citation", 185)
+        md.treeprocessors.register(StructureProcessor(md, self), "careleaf-structure", 15)
+
+    def new_document(self) -> None:
+        self.state = DocumentState()
+
+
+# A second line of defence: whatever an editor typed, the rendered body holds only these.
+ALLOWED_TAGS = {
+    "a", "abbr", "blockquote", "br", "caption", "code", "dd", "del", "details", "dfn", "div",
+    "dl", "dt", "em", "h2", "h3", "h4", "h5", "h6", "hr", "img", "ins", "li", "ol", "p",
+    "pre", "s", "small", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td",
+    "tfoot", "th", "thead", "tr", "ul",
+}
+ALLOWED_ATTRIBUTES = {
+    "*": {"class", "id", "title", "aria-label", "aria-labelledby", "aria-hidden", "lang"},
+    "a": {"href", "rel"},
+    "div": {"role", "tabindex"},
+    "img": {"src", "alt", "width", "height"},
+    "ol": {"start"},
+    "th": {"scope", "colspan", "rowspan"},
+    "td": {"colspan", "rowspan"},
+}
+
+
+def sanitise(html: str) -> str:
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        clean_content_tags={"script", "style", "iframe", "object", "embed", "template"},
+        url_schemes={"http", "https", "mailto", "tel"},
+        link_rel=None,
+        strip_comments=True,
+    )
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Converted:
+    html: str
+    headings: tuple[Heading, ...]
+    citations: tuple[tuple[str, tuple[str, ...]], ...]  # (source id, its anchors), in order
+    callout_kinds: tuple[str, ...]
+
+
+class MarkdownRenderer:
+    """One Python-Markdown instance, reused for every document of a build."""
+
+    def __init__(self, config: SiteConfig, urls: Urls):
+        self.ext = CareleafExtension(config, urls)
+        self.md = markdown.Markdown(
+            extensions=[
+                "tables", "sane_lists", "smarty", "fenced_code", self.ext,
+                "toc",
+            ],
+            extension_configs={"toc": {"toc_depth": "2-3"}},
+            output_format="html",
+        )
+
+    def start_document(self) -> None:
+        """Citation numbers and ids run on across the parts of one document."""
+        self.ext.new_document()
+        self.md.reset()
+
+    def convert(self, text: str) -> Converted:
+        """Convert one part of the current document (reset with `start_document`)."""
+        self.md.reset()  # clears Markdown's own state (ids, stash); ours runs on
+        html = sanitise(self.md.convert(text))
+        headings = tuple(_flatten(self.md.toc_tokens))  # type: ignore[attr-defined]
+        citations = tuple((k, tuple(v)) for k, v in self.ext.state.citations.items())
+        return Converted(html, headings, citations, tuple(self.ext.state.callout_kinds))
+
+
+def _flatten(tokens: list[dict]) -> list[Heading]:
+    out: list[Heading] = []
+    for token in tokens:
+        out.append(Heading(token["level"], token["id"], plain_text(token["name"])))
+        out.extend(_flatten(token.get("children", [])))
+    return out
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "sup" and ("class", "citation") in attrs or self.skip and tag == "sup":
+            self.skip += 1
+
+    def handle_endtag(self, tag):
+        if self.skip and tag == "sup":
+            self.skip -= 1
+
+    def handle_data(self, data):
+        if not self.skip:
+            self.parts.append(data)
+
+
+def plain_text(html: str) -> str:
+    """Visible text of an HTML fragment, citations left out, whitespace folded."""
+    parser = _TextExtractor()
+    parser.feed(html)
+    return " ".join("".join(parser.parts).split())

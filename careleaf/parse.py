@@ -1,0 +1,198 @@
+"""Stage 3, parse: front matter and Markdown of each file, and the YAML data files.
+
+Nothing here judges the content (that is `validate`); a file that cannot even be read
+(not UTF-8, empty, broken YAML, no front matter) is reported and left out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import frontmatter
+
+from .diagnostics import Report
+from .discover import Inventory
+from .markdown_ext import Heading, MarkdownRenderer, plain_text
+from .sourcefile import YamlData, load_yaml, read_text
+
+FRONT_MATTER = frontmatter.YAMLHandler()
+FENCE_RE = re.compile(r"^\s*(```|~~~)")
+H1_H2_RE = re.compile(r"^#{1,2}\s")
+H2_RE = re.compile(r"^##\s+(.+?)\s*#*\s*$")
+H3_RE = re.compile(r"^###\s+(.+?)\s*#*\s*$")
+
+
+@dataclass(frozen=True)
+class FaqItem:
+    id: str
+    question: str
+    answer_html: str
+    answer_text: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Document:
+    """A Markdown file, read: its front matter (with lines) and its body as HTML."""
+
+    path: Path
+    meta: YamlData
+    body: str  # the Markdown as written, for checks that need its lines
+    body_line: int  # the file line of the body's first line
+    html: str
+    headings: tuple[Heading, ...]
+    faq_title: str | None
+    faq: tuple[FaqItem, ...]
+    citations: tuple[tuple[str, tuple[str, ...]], ...]
+    callout_kinds: tuple[str, ...]
+    word_count: int
+
+    @property
+    def stem(self) -> str:
+        return self.path.stem
+
+    def body_lines(self) -> list[tuple[int, str]]:
+        """(file line, text) of each body line outside fenced code blocks."""
+        out, fenced = [], False
+        for offset, line in enumerate(self.body.split("\n")):
+            if FENCE_RE.match(line):
+                fenced = not fenced
+                continue
+            if not fenced:
+                out.append((self.body_line + offset, line))
+        return out
+
+
+def read_yaml_file(path: Path, report: Report) -> YamlData | None:
+    text = read_text(path, report)
+    return load_yaml(text, path, report) if text is not None else None
+
+
+def parse_markdown_file(path: Path, renderer: MarkdownRenderer, faq_heading: str,
+                        report: Report) -> Document | None:
+    text = read_text(path, report)
+    if text is None:
+        return None
+    if not FRONT_MATTER.detect(text):
+        report.error(
+            path, 1, "front-matter-missing", "the file does not start with front matter",
+            "begin the file with a '---' line, the YAML fields (title, description, ...), "
+            "and another '---' line; `careleaf new` writes a complete example",
+        )
+        return None
+    try:
+        fm_text, body = FRONT_MATTER.split(text)
+    except ValueError:
+        report.error(path, 1, "front-matter-unclosed", "the front matter has no closing '---'",
+                     "add a line with just '---' after the last front matter field")
+        return None
+    fm_line = text[: text.find(fm_text, 3)].count("\n") + 1  # the line fm_text starts on
+    meta = load_yaml(fm_text, path, report, first_line=fm_line)
+    if meta is None:
+        return None
+    if not isinstance(meta.data, dict):
+        report.error(path, 1, "schema-type", "the front matter must be a mapping of keys",
+                     "write one 'key: value' per line between the '---' lines")
+        return None
+    body_line = text[: len(text) - len(body)].count("\n") + 1
+
+    main, faq_title, faq_parts, used_ids = _split_faq(body, body_line, faq_heading)
+    renderer.start_document()
+    converted = renderer.convert(main)
+    citations, callout_kinds = converted.citations, converted.callout_kinds
+    used_ids |= {h.id for h in converted.headings}
+    faq = []
+    for question, answer, line in faq_parts:
+        part = renderer.convert(answer)
+        item_id = _unique(_slug(question), used_ids)
+        faq.append(FaqItem(item_id, question, part.html, plain_text(part.html), line))
+        # numbering runs on across parts, so the last part knows them all
+        citations, callout_kinds = part.citations, part.callout_kinds
+    words = len(plain_text(converted.html).split()) + sum(
+        len(f"{item.question} {item.answer_text}".split()) for item in faq
+    )
+    return Document(
+        path=path, meta=meta, body=body, body_line=body_line, html=converted.html,
+        headings=converted.headings, faq_title=faq_title, faq=tuple(faq),
+        citations=citations, callout_kinds=callout_kinds, word_count=words,
+    )
+
+
+def _split_faq(body: str, body_line: int, heading: str):
+    """Take the FAQ section (its `## <heading>` up to the next `##`) out of the body.
+
+    Returns the rest of the body, the FAQ's title, its (question, answer, line) parts, and
+    the ids taken so far.
+    """
+    lines = body.split("\n")
+    start = end = None
+    fenced = False
+    for index, line in enumerate(lines):
+        if FENCE_RE.match(line):
+            fenced = not fenced
+        if fenced:
+            continue
+        if start is None:
+            match = H2_RE.match(line)
+            if match and match.group(1).strip().casefold() == heading.casefold():
+                start = index
+        elif H1_H2_RE.match(line):
+            end = index
+            break
+    if start is None:
+        return body, None, [], set()
+    end = len(lines) if end is None else end
+    title = H2_RE.match(lines[start]).group(1).strip()  # type: ignore[union-attr]
+    parts: list[tuple[str, str, int]] = []
+    question, answer, q_line = None, [], 0
+    for index in range(start + 1, end):
+        match = H3_RE.match(lines[index])
+        if match:
+            if question is not None:
+                parts.append((question, "\n".join(answer), q_line))
+            question, answer, q_line = match.group(1), [], body_line + index
+        elif question is not None:
+            answer.append(lines[index])
+    if question is not None:
+        parts.append((question, "\n".join(answer), q_line))
+    rest = "\n".join(lines[:start] + lines[end:])
+    return rest, title, parts, {"faq"}
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "question"
+
+
+def _unique(candidate: str, used: set[str]) -> str:
+    value, n = candidate, 1
+    while value in used:
+        n += 1
+        value = f"{candidate}-{n}"
+    used.add(value)
+    return value
+
+
+@dataclass(frozen=True)
+class Parsed:
+    articles: tuple[Document, ...]
+    pages: tuple[Document, ...]
+    medicines: tuple[tuple[Path, YamlData], ...]
+    topics: tuple[Path, YamlData] | None
+    bibliography: tuple[Path, YamlData] | None
+
+
+def parse(inventory: Inventory, renderer: MarkdownRenderer, faq_heading: str,
+          report: Report) -> Parsed:
+    def documents(paths: tuple[Path, ...]) -> tuple[Document, ...]:
+        parsed = (parse_markdown_file(p, renderer, faq_heading, report) for p in paths)
+        return tuple(doc for doc in parsed if doc is not None)
+
+    def data_file(path: Path | None) -> tuple[Path, YamlData] | None:
+        data = read_yaml_file(path, report) if path else None
+        return (path, data) if path and data else None
+
+    medicines = tuple(d for d in (data_file(p) for p in inventory.medicines) if d)
+    return Parsed(documents(inventory.articles), documents(inventory.pages), medicines,
+                  data_file(inventory.topics), data_file(inventory.bibliography))

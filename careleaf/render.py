@@ -1,0 +1,136 @@
+"""Stage 6, render: every route through its Jinja template, in memory.
+
+Templates are the designer's; a broken one is reported with its file and line. Every
+page must carry the site's medical disclaimer: a template that drops it is an error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from .diagnostics import Report
+from .graph import Route, Site
+
+DISCLAIMER_MARK = 'data-careleaf="disclaimer"'
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    path: str  # relative to the output folder, "/"-separated
+    data: bytes
+
+
+def long_date(value: dt.date) -> str:
+    """NHS style: 21 November 2026."""
+    return f"{value.day} {value:%B %Y}"
+
+
+def json_ld(data: Any) -> Markup:
+    """JSON for a <script type="application/ld+json"> block; '<' escaped so no text
+    can close the script element."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def asset_versions(static: Path) -> dict[str, str]:
+    """A short content hash per static file, so browsers can cache them for long."""
+    versions = {}
+    if static.is_dir():
+        for path in sorted(static.rglob("*")):
+            if path.is_file():
+                rel = path.relative_to(static).as_posix()
+                versions[rel] = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+    return versions
+
+
+def environment(templates: Path, site: Site, versions: dict[str, str]) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    urls = site.urls
+
+    def asset(name: str) -> str:
+        version = versions.get(name)
+        return urls.url(f"static/{name}") + (f"?v={version}" if version else "")
+
+    def crumb_items(crumbs) -> list[dict[str, Any]]:
+        items = []
+        for position, crumb in enumerate(crumbs, start=1):
+            item: dict[str, Any] = {"@type": "ListItem", "position": position, "name": crumb.title}
+            if crumb.path is not None:
+                item["item"] = urls.url(crumb.path, absolute=True)
+            items.append(item)
+        return items
+
+    def faq_entities(items) -> list[dict[str, Any]]:
+        return [{"@type": "Question", "name": item.question,
+                 "acceptedAnswer": {"@type": "Answer", "text": item.answer_text}}
+                for item in items]
+
+    env.globals.update(
+        crumb_items=crumb_items, faq_entities=faq_entities,
+        site=site.config, urls=urls, url=urls.url, asset=asset, today=site.today,
+        medicines=site.content.medicines, topics=site.content.topics,
+        articles=site.content.articles, pages=site.content.pages,
+        medicine=site.medicine, topic=site.topic,
+    )
+    env.filters.update(long_date=long_date, json_ld=json_ld)
+    return env
+
+
+def render(site: Site, templates: Path, static: Path, report: Report) -> list[OutputFile]:
+    env = environment(templates, site, asset_versions(static))
+    outputs = []
+    for route in site.routes:
+        html = _render_route(env, route, templates, report)
+        if html is None:
+            continue
+        if DISCLAIMER_MARK not in html:
+            report.error(templates / route.template, 1, "template-disclaimer-missing",
+                         f"{route.output} was rendered without the site's medical disclaimer",
+                         "keep {% include 'partials/disclaimer.html' %} in the base template")
+        outputs.append(OutputFile(route.output, html.encode("utf-8")))
+    return outputs
+
+
+def _render_route(env: jinja2.Environment, route: Route, templates: Path,
+                  report: Report) -> str | None:
+    try:
+        template = env.get_template(route.template)
+        return template.render(route=route, **route.context)
+    except jinja2.TemplateSyntaxError as exc:
+        report.error(Path(exc.filename or templates / (exc.name or route.template)),
+                     exc.lineno or 1, "template-syntax", exc.message or str(exc),
+                     "fix the Jinja syntax on this line")
+    except jinja2.TemplateNotFound as exc:
+        report.error(templates / route.template, 1, "template-missing",
+                     f"template '{exc.name}' was not found in templates/",
+                     "restore the template, or check the name in the include/extends")
+    except Exception as exc:  # noqa: BLE001 - any template failure is a designer's error
+        path, line = _template_frame(exc, templates / route.template)
+        report.error(path, line, "template-error",
+                     f"rendering {route.output} failed: {type(exc).__name__}: {exc}",
+                     "check the variables this line uses (see the template guide in README.md)")
+    return None
+
+
+def _template_frame(exc: BaseException, default: Path) -> tuple[Path, int]:
+    """The innermost template line in the traceback (Jinja rewrites frames to them)."""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith((".html", ".xml", ".j2")):
+            return Path(frame.filename), frame.lineno or 1
+    return default, 1

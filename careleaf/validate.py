@@ -1,0 +1,315 @@
+"""Stage 4, validate: hold every file to its schema and to the other files.
+
+Turns parsed files into typed, immutable content (`Article`, `Page`, `Medicine`,
+`TopicEntry`), reporting every problem of every file with its line.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .diagnostics import Report, did_you_mean
+from .markdown_ext import CALLOUT_KINDS, CAPTION_PREFIX, Heading
+from .parse import Document, FaqItem, Parsed
+from .schema import (
+    SLUG_PATTERN,
+    ArticleMeta,
+    MedicineRecord,
+    PageMeta,
+    SiteConfig,
+    Source,
+    Topic,
+)
+from .sourcefile import YamlData, validate_model
+
+CITATION_ID_RE = re.compile(r"@([A-Za-z0-9][\w.-]*)")
+CITATION_BLOCK_RE = re.compile(r"\[(@[^\]]*)\]")
+CALLOUT_RE = re.compile(r"^\s*!!!\s*([\w-]+)")
+TABLE_RULE_RE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+
+
+@dataclass(frozen=True)
+class Reference:
+    number: int
+    source: Source
+    anchors: tuple[str, ...]  # where the article cites it; empty when listed but not cited
+
+
+@dataclass(frozen=True)
+class Article:
+    path: Path
+    slug: str
+    meta: ArticleMeta
+    html: str
+    contents: tuple[Heading, ...]  # the "In this article" list
+    faq_title: str | None
+    faq: tuple[FaqItem, ...]
+    references: tuple[Reference, ...]
+    word_count: int
+    reading_minutes: int
+    urgent_advice: bool  # has its own emergency or urgent callout
+
+
+
+@dataclass(frozen=True)
+class Page:
+    path: Path
+    slug: str
+    meta: PageMeta
+    html: str
+
+
+@dataclass(frozen=True)
+class Medicine:
+    key: str
+    path: Path
+    record: MedicineRecord
+
+
+@dataclass(frozen=True)
+class TopicEntry:
+    key: str
+    topic: Topic
+
+
+@dataclass(frozen=True)
+class Content:
+    articles: tuple[Article, ...]
+    pages: tuple[Page, ...]
+    medicines: tuple[Medicine, ...]
+    topics: tuple[TopicEntry, ...]
+
+
+def validate(parsed: Parsed, config: SiteConfig, report: Report, *,
+             drafts: bool = False) -> Content:
+    medicines = _medicines(parsed.medicines, report)
+    topics = _topics(parsed.topics, report)
+    bibliography = _bibliography(parsed.bibliography, report)
+    known = _Known({m.key for m in medicines}, {t.key for t in topics}, bibliography)
+
+    articles = []
+    for doc in parsed.articles:
+        article = _article(doc, known, config, report)
+        if article and (drafts or not article.meta.draft):
+            articles.append(article)
+    pages = []
+    for doc in parsed.pages:
+        page = _page(doc, report)
+        if page and (drafts or not page.meta.draft):
+            pages.append(page)
+
+    _unique_slugs(articles, "articles", report)
+    _unique_slugs(pages, "pages", report)
+    articles.sort(key=lambda a: (-a.meta.last_reviewed.toordinal(), a.meta.title))
+    pages.sort(key=lambda p: p.meta.title)
+    return Content(tuple(articles), tuple(pages), tuple(medicines), tuple(topics))
+
+
+@dataclass(frozen=True)
+class _Known:
+    medicines: set[str]
+    topics: set[str]
+    bibliography: dict[str, Source]
+
+
+def _medicines(files: tuple[tuple[Path, YamlData], ...], report: Report) -> list[Medicine]:
+    out = []
+    for path, data in files:
+        if not re.match(SLUG_PATTERN, path.stem):
+            report.error(path, 1, "slug-invalid",
+                         f"'{path.name}' is not a usable medicine key",
+                         "name the file in lowercase letters, digits and hyphens, "
+                         "e.g. amitriptyline.yaml")
+            continue
+        if not isinstance(data.data, dict):
+            report.error(path, 1, "schema-type", "a medicine record must be a mapping of keys")
+            continue
+        record = validate_model(MedicineRecord, data, path, report, what="a medicine record")
+        if record:
+            out.append(Medicine(path.stem, path, record))
+    return out
+
+
+def _topics(file: tuple[Path, YamlData] | None, report: Report) -> list[TopicEntry]:
+    if file is None:
+        return []
+    path, data = file
+    if not isinstance(data.data, dict):
+        report.error(path, 1, "schema-type",
+                     "topics.yaml must map each topic key to its title and description")
+        return []
+    out = []
+    for key in data.data:
+        if not isinstance(key, str) or not re.match(SLUG_PATTERN, key):
+            report.error(path, data.line_of((key,)), "slug-invalid",
+                         f"topic key '{key}' must use lowercase letters, digits and hyphens")
+            continue
+        topic = validate_model(Topic, data, path, report, where=(key,), what="a topic")
+        if topic:
+            out.append(TopicEntry(key, topic))
+    return out
+
+
+def _bibliography(file: tuple[Path, YamlData] | None, report: Report) -> dict[str, Source]:
+    if file is None or file[1].data is None:
+        return {}
+    path, data = file
+    if not isinstance(data.data, list):
+        report.error(path, 1, "schema-type", "bibliography.yaml must be a list of sources",
+                     "start each source with '- id: ...'")
+        return {}
+    sources: dict[str, Source] = {}
+    for index in range(len(data.data)):
+        source = validate_model(Source, data, path, report, where=(index,), what="a source")
+        if source is None:
+            continue
+        if source.id in sources:
+            report.error(path, data.line_of((index, "id")), "source-duplicate",
+                         f"source id '{source.id}' is used twice", "give each source its own id")
+        sources[source.id] = source
+    return sources
+
+
+def _safe_slug(meta: YamlData, path: Path, report: Report) -> dict[str, Any]:
+    """Refuse a slug that would write outside the output folder, before schema checks."""
+    data = dict(meta.data)
+    slug = data.get("slug")
+    if isinstance(slug, str) and ("/" in slug or "\\" in slug or ".." in slug):
+        report.error(path, meta.line_of(("slug",)), "slug-unsafe",
+                     f"slug '{slug}' would write outside the output folder",
+                     "a slug is one word-like name: lowercase letters, digits and hyphens")
+        del data["slug"]
+    return data
+
+
+def _article(doc: Document, known: _Known, config: SiteConfig, report: Report) -> Article | None:
+    path = doc.path
+    data = YamlData(_safe_slug(doc.meta, path, report), doc.meta.lines, doc.meta.first_line)
+    meta = validate_model(ArticleMeta, data, path, report, what="an article's front matter")
+    _check_body(doc, report)
+    if meta is None:
+        return None
+    ok = True
+    for field, names, choices, hint in (
+        ("medicines", meta.medicines, known.medicines,
+         "add a record content/medicines/{}.yaml, or fix the name"),
+        ("topics", meta.topics, known.topics, "add the topic to content/topics.yaml, or fix it"),
+    ):
+        for index, name in enumerate(names):
+            if name not in choices:
+                ok = False
+                kind = field[:-1] if field == "topics" else "medicine"
+                report.error(path, data.line_of((field, index)), f"unknown-{kind}",
+                             f"unknown {kind} '{name}'{did_you_mean(name, choices)}",
+                             hint.format(name))
+    if meta.next_review <= meta.last_reviewed:
+        ok = False
+        report.error(path, data.line_of(("next_review",)), "review-order",
+                     f"next_review ({meta.next_review}) is not after last_reviewed "
+                     f"({meta.last_reviewed})", "set next_review to a later date")
+    references = _references(doc, meta, known.bibliography, data, report)
+    if not ok or references is None:
+        return None
+    slug = meta.slug or doc.stem
+    if not re.match(SLUG_PATTERN, slug):
+        report.error(path, 1, "slug-invalid", f"file name '{doc.stem}' is not a usable slug",
+                     "rename the file in lowercase letters, digits and hyphens, or set 'slug:'")
+        return None
+    minutes = max(1, math.ceil(doc.word_count / config.words_per_minute))
+    contents = tuple(h for h in doc.headings if h.level == 2)
+    urgent = bool({"emergency", "urgent"} & set(doc.callout_kinds))
+    return Article(path, slug, meta, doc.html, contents, doc.faq_title, doc.faq,
+                   references, doc.word_count, minutes, urgent)
+
+
+def _references(doc: Document, meta: ArticleMeta, bibliography: dict[str, Source],
+                data: YamlData, report: Report) -> tuple[Reference, ...] | None:
+    own: dict[str, Source] = {}
+    for index, source in enumerate(meta.sources):
+        if source.id in own:
+            report.error(doc.path, data.line_of(("sources", index, "id")), "source-duplicate",
+                         f"source id '{source.id}' is listed twice",
+                         "give each source its own id")
+        own[source.id] = source
+    available = {**bibliography, **own}
+    ok = True
+    for line, text in doc.body_lines():
+        for block in CITATION_BLOCK_RE.finditer(text):
+            for match in CITATION_ID_RE.finditer(block.group(1)):
+                source_id = match.group(1)
+                if source_id not in available:
+                    ok = False
+                    report.error(
+                        doc.path, line, "citation-unresolved",
+                        f"citation [@{source_id}] does not match any source"
+                        f"{did_you_mean(source_id, available)}",
+                        "add it to this article's 'sources:' (id, title, publisher) or to "
+                        "content/bibliography.yaml",
+                        col=block.start(1) + match.start() + 1,
+                    )
+    if not ok:
+        return None
+    cited = dict(doc.citations)
+    refs = [Reference(n, available[sid], anchors)
+            for n, (sid, anchors) in enumerate(cited.items(), start=1)]
+    for source in meta.sources:
+        if source.id not in cited:
+            refs.append(Reference(len(refs) + 1, source, ()))
+    return tuple(refs)
+
+
+def _check_body(doc: Document, report: Report) -> None:
+    """Markdown conventions that would otherwise fail quietly."""
+    lines = doc.body_lines()
+    for line, text in lines:
+        match = CALLOUT_RE.match(text)
+        if match and match.group(1) not in CALLOUT_KINDS:
+            report.error(doc.path, line, "callout-unknown",
+                         f"unknown callout '!!! {match.group(1)}'"
+                         f"{did_you_mean(match.group(1), CALLOUT_KINDS)}",
+                         f"callouts are: {', '.join(CALLOUT_KINDS)}")
+    for index, (_, text) in enumerate(lines):
+        if index == 0 or not TABLE_RULE_RE.match(text) or "|" not in lines[index - 1][1]:
+            continue
+        header_line, above = lines[index - 1][0], [t for _, t in lines[: index - 1]]
+        if above and above[-1].strip():
+            report.error(doc.path, header_line, "table-not-separated",
+                         "this table starts right under a line of text, so it would not "
+                         "be shown as a table", "leave a blank line above the table")
+            continue
+        while above and not above[-1].strip():
+            above.pop()
+        paragraph: list[str] = []
+        while above and above[-1].strip():
+            paragraph.insert(0, above.pop())
+        if not paragraph or not paragraph[0].lstrip().startswith(CAPTION_PREFIX):
+            report.error(doc.path, header_line, "table-caption-missing",
+                         "this table has no caption",
+                         f"write a line '{CAPTION_PREFIX} what the table shows' above the "
+                         "table, with a blank line between them")
+
+
+def _page(doc: Document, report: Report) -> Page | None:
+    data = YamlData(_safe_slug(doc.meta, doc.path, report), doc.meta.lines, doc.meta.first_line)
+    meta = validate_model(PageMeta, data, doc.path, report, what="a page's front matter")
+    _check_body(doc, report)
+    if meta is None:
+        return None
+    return Page(doc.path, meta.slug or doc.stem, meta, doc.html)
+
+
+def _unique_slugs(items: list, kind: str, report: Report) -> None:
+    seen: dict[str, Path] = {}
+    for item in list(items):
+        if item.slug in seen:
+            report.error(item.path, 1, "slug-duplicate",
+                         f"slug '{item.slug}' is also used by {seen[item.slug].name}: both "
+                         f"would be written to the same page of {kind}",
+                         "give one of them another file name or 'slug:'")
+            items.remove(item)
+        else:
+            seen[item.slug] = item.path
