@@ -1,0 +1,139 @@
+"""Shared fixtures: small inline sites built in temporary folders (as MkDocs' tests do),
+the bundled site built once, and a runner for the real CLI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from lxml import html as lxml_html
+
+REPO = Path(__file__).resolve().parent.parent
+
+SITE_YAML = """\
+title: Test Medicines
+tagline: A test site
+base_url: https://example.org/
+publisher: Test team
+disclaimer: This is general information, not medical advice.
+emergency: In an emergency call 999.
+get_help:
+  items:
+    - kind: urgent
+      text: Call 111 if you are worried.
+callout_titles:
+  emergency: "Call 999 now if:"
+  urgent: "Call 111 now if:"
+  non-urgent: "Speak to a pharmacist if:"
+"""
+
+ARTICLE = """\
+---
+title: Gabapentin and twitching
+description: What twitching on gabapentin may mean.
+medicines: [gabapentin]
+topics: [twitching]
+summary: Twitching can happen. Get help if it gets worse.
+key_points:
+  - It is uncommon.
+author: A Writer
+reviewed_by: A Reviewer
+published: 2026-01-10
+last_reviewed: 2026-01-10
+next_review: 2027-01-10
+sources:
+  - id: label
+    title: Neurontin prescribing information
+    publisher: Pfizer
+---
+
+Gabapentin can cause jerks [@label].
+
+## When to get help
+
+!!! urgent
+    - the jerks get worse
+"""
+
+
+def write_files(root: Path, files: dict[str, str | bytes]) -> None:
+    for name, data in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(textwrap.dedent(data) if data.startswith("\n") else data, "utf-8")
+
+
+def minimal_files() -> dict[str, str | bytes]:
+    return {
+        "site.yaml": SITE_YAML,
+        "content/medicines/gabapentin.yaml": (
+            "name: Gabapentin\nbrand_names: [Neurontin]\nclass: Anticonvulsant\n"
+            "summary: For epilepsy and nerve pain.\n"
+        ),
+        "content/topics.yaml": "twitching:\n  title: Twitching\n  description: Jerks.\n",
+        "content/articles/gabapentin-twitching.md": ARTICLE,
+    }
+
+
+@pytest.fixture
+def make_site(tmp_path: Path):
+    """make_site({"path": text, ...}) -> a site folder with the real templates and static
+    files, the minimal content above, and `files` laid over it (None deletes a file)."""
+
+    def make(files: dict[str, str | bytes | None] | None = None) -> Path:
+        root = tmp_path / "site"
+        shutil.copytree(REPO / "templates", root / "templates")
+        shutil.copytree(REPO / "static", root / "static")
+        merged: dict = {**minimal_files(), **(files or {})}
+        write_files(root, {k: v for k, v in merged.items() if v is not None})
+        return root
+
+    return make
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None,
+            timeout: float = 120) -> Run:
+    """Run the real command line, as an editor would."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "careleaf", *args], cwd=cwd or REPO, capture_output=True,
+        text=True, timeout=timeout, env={**os.environ, **(env or {})},
+    )
+    return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def cli():
+    return run_cli
+
+
+@pytest.fixture(scope="session")
+def bundled_site(tmp_path_factory) -> Path:
+    """The bundled content, built once through the real CLI."""
+    out = tmp_path_factory.mktemp("bundled") / "_site"
+    result = run_cli("--root", str(REPO), "build", "--out", str(out))
+    assert result.code == 0, result.err
+    return out
+
+
+def parse_page(path: Path):
+    return lxml_html.fromstring(path.read_bytes())
+
+
+def html_pages(out: Path) -> list[Path]:
+    return sorted(p for p in out.rglob("*.html"))

@@ -1,0 +1,88 @@
+"""The command line as editors and CI use it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from conftest import REPO
+
+from careleaf.schema import SCHEMAS, json_schema
+
+
+def test_python_build_py_builds_the_site(make_site):
+    root = make_site()
+    proc = subprocess.run([sys.executable, str(REPO / "build.py"), "--root", str(root)],
+                          capture_output=True, text=True, cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    assert (root / "_site/articles/gabapentin-twitching/index.html").is_file()
+
+
+def test_check_writes_nothing(make_site, cli):
+    root = make_site()
+    before = sorted(p for p in root.rglob("*"))
+    result = cli("--root", str(root), "check")
+    assert result.code == 0, result.err
+    assert "checked 1 articles" in result.out
+    assert sorted(p for p in root.rglob("*")) == before
+
+
+def test_check_finds_template_errors(make_site, cli):
+    root = make_site()
+    page = root / "templates/page.html"
+    page.write_text(page.read_text().replace("{{ page.meta.title }}", "{{ page.meta.titel }}"))
+    (root / "content/pages").mkdir(parents=True)
+    (root / "content/pages/about.md").write_text(
+        "---\ntitle: About\ndescription: About us.\n---\n\nHello.\n")
+    result = cli("--root", str(root), "check")
+    assert result.code == 1
+    assert "templates/page.html:4:" in result.err and "error[template-error]" in result.err
+
+
+def test_template_that_drops_the_disclaimer_is_an_error(make_site, cli):
+    root = make_site()
+    base = root / "templates/base.html"
+    base.write_text(base.read_text().replace('{% include "partials/disclaimer.html" %}', ""))
+    result = cli("--root", str(root), "build", "--out", str(root / "_site"))
+    assert result.code == 1 and "error[template-disclaimer-missing]" in result.err
+    assert not (root / "_site").exists()
+
+
+def test_new_scaffolds_a_complete_draft_and_never_overwrites(make_site, cli):
+    root = make_site()
+    result = cli("--root", str(root), "new", "Gabapentin and sleep", "--medicine", "gabapentin")
+    assert result.code == 0, result.err
+    path = root / "content/articles/gabapentin-and-sleep.md"
+    text = path.read_text()
+    for field in SCHEMAS["article"].model_fields:
+        alias = SCHEMAS["article"].model_fields[field].alias or field
+        if alias != "slug":
+            assert f"\n{alias}:" in text, alias
+    assert cli("--root", str(root), "check", "--drafts").code == 0
+    out = root / "_site"
+    assert cli("--root", str(root), "build", "--out", str(out)).code == 0
+    assert not (out / "articles/gabapentin-and-sleep").exists()  # a draft until editor says
+
+    path.write_text(text + "\nMy own words.\n")
+    again = cli("--root", str(root), "new", "Gabapentin and sleep", "--medicine", "gabapentin")
+    assert again.code == 1 and "error[file-exists]" in again.err
+    assert path.read_text().endswith("My own words.\n")
+
+
+def test_new_rejects_unknown_medicine(make_site, cli):
+    root = make_site()
+    result = cli("--root", str(root), "new", "X", "--medicine", "gabapentine")
+    assert result.code == 1 and 'did you mean "gabapentin"' in result.err
+
+
+def test_shipped_json_schemas_match_the_declaration():
+    for name in SCHEMAS:
+        shipped = json.loads((REPO / "schemas" / f"{name}.schema.json").read_text())
+        assert shipped == json_schema(name), f"run `careleaf schema` to refresh {name}"
+
+
+def test_bundled_content_checks_clean(cli):
+    result = cli("--root", str(REPO), "check")
+    assert result.code == 0, result.err
+    assert "0 errors, 0 warnings" in result.out

@@ -1,0 +1,92 @@
+"""Publishing: sub-path hosting, atomic swap, and never destroying what an editor made."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from conftest import REPO, html_pages, parse_page
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_sub_path_build_links_all_work(cli, tmp_path):
+    out = tmp_path / "_site"
+    result = cli("--root", str(REPO), "build", "--out", str(out),
+                 "--base-url", "https://example.org/health/")
+    assert result.code == 0, result.err
+    checked = 0
+    for path in html_pages(out):
+        doc = parse_page(path)
+        refs = doc.xpath("//a/@href | //link[@href and not(@rel='canonical')]/@href | //@src")
+        for href in refs:
+            if href.startswith(("https://", "http://", "mailto:", "#")):
+                continue
+            assert href.startswith("/health/"), (path, href)
+            target = out / href.removeprefix("/health/").split("#")[0].split("?")[0]
+            if href.split("#")[0].split("?")[0].endswith("/"):
+                target = target / "index.html"
+            assert target.is_file(), (path, href)
+            checked += 1
+        canonical = doc.xpath("//link[@rel='canonical']/@href")
+        assert all(c.startswith("https://example.org/health/") for c in canonical)
+    assert checked > 200
+    sitemap = (out / "sitemap.xml").read_text()
+    assert "<loc>https://example.org/health/articles/" in sitemap
+    assert "https://example.org/health/sitemap.xml" in (out / "robots.txt").read_text()
+    # the 404 page is served from any depth, so its links must be root-relative
+    assert parse_page(out / "404.html").xpath("//a[@href='/health/medicines/']")
+
+
+def test_failed_build_leaves_published_site_byte_for_byte(make_site, cli):
+    root = make_site()
+    out = root / "_site"
+    assert cli("--root", str(root), "build", "--out", str(out)).code == 0
+    before = snapshot(out)
+    article = root / "content/articles/gabapentin-twitching.md"
+    article.write_text(article.read_text().replace("[@label]", "[@missing]"))
+    result = cli("--root", str(root), "build", "--out", str(out))
+    assert result.code == 1
+    assert "published site was not changed" in result.err
+    assert snapshot(out) == before
+    assert sorted(p.name for p in out.parent.iterdir() if p.name.startswith(".")) == []
+
+
+def test_successful_rebuild_replaces_the_site(make_site, cli):
+    root = make_site()
+    out = root / "_site"
+    assert cli("--root", str(root), "build", "--out", str(out)).code == 0
+    (out / "stray.html").write_text("left over")
+    article = root / "content/articles/gabapentin-twitching.md"
+    article.write_text(article.read_text().replace("Gabapentin and twitching", "Jerks"))
+    assert cli("--root", str(root), "build", "--out", str(out)).code == 0
+    assert not (out / "stray.html").exists()
+    assert "Jerks" in (out / "articles/gabapentin-twitching/index.html").read_text()
+
+
+def test_refuses_to_replace_a_folder_it_did_not_make(make_site, cli):
+    root = make_site()
+    precious = root / "notes"
+    precious.mkdir()
+    (precious / "draft.txt").write_text("an editor's notes")
+    result = cli("--root", str(root), "build", "--out", str(precious))
+    assert result.code == 2 and "error[output-unsafe]" in result.err
+    assert (precious / "draft.txt").read_text() == "an editor's notes"
+    for dangerous in (root, root / "content", root.parent):
+        result = cli("--root", str(root), "build", "--out", str(dangerous))
+        assert result.code == 2 and "error[output-unsafe]" in result.err
+    assert (root / "content/articles/gabapentin-twitching.md").is_file()
+
+
+def test_drafts_only_with_flag(make_site, cli):
+    root = make_site()
+    article = root / "content/articles/gabapentin-twitching.md"
+    article.write_text(article.read_text().replace("published:", "draft: true\npublished:"))
+    out = root / "_site"
+    assert cli("--root", str(root), "build", "--out", str(out)).code == 0
+    assert not (out / "articles/gabapentin-twitching").exists()
+    assert cli("--root", str(root), "build", "--out", str(out), "--drafts").code == 0
+    assert (out / "articles/gabapentin-twitching/index.html").is_file()

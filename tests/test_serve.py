@@ -1,0 +1,82 @@
+"""`careleaf serve`: edit a file, see the rebuilt page; break it, keep the last good one."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fetch(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read().decode("utf-8")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode("utf-8")
+
+
+def wait_for(predicate, timeout: float = 20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            value = predicate()
+        except (urllib.error.URLError, ConnectionError, OSError):
+            value = None
+        if value:
+            return value
+        time.sleep(0.2)
+    pytest.fail("timed out waiting for the preview server")
+
+
+@pytest.fixture
+def server(make_site):
+    root = make_site()
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "careleaf", "--root", str(root), "serve", "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: fetch(base + "/")[0] == 200)
+        yield root, base
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=10)
+
+
+def test_serve_rebuilds_on_save_and_keeps_last_good_site(server):
+    root, base = server
+    page = base + "/articles/gabapentin-twitching/"
+    status, body = fetch(page)
+    assert status == 200 and "Gabapentin and twitching" in body
+    assert "livereload" in body  # the browser is told to reload after each rebuild
+    assert not (root / "_site").exists()  # the preview never touches the published site
+
+    article = root / "content/articles/gabapentin-twitching.md"
+    article.write_text(article.read_text().replace("Gabapentin and twitching",
+                                                   "Gabapentin and sudden jerks"))
+    body = wait_for(lambda: (b := fetch(page)[1]) and "Gabapentin and sudden jerks" in b and b)
+    assert "careleaf-build-error" not in body
+
+    article.write_text(article.read_text().replace("[@label]", "[@nowhere]"))
+    body = wait_for(lambda: (b := fetch(page)[1]) and "careleaf-build-error" in b and b)
+    assert "Gabapentin and sudden jerks" in body  # still the last good page
+    assert "citation-unresolved" in body
+
+    article.write_text(article.read_text().replace("[@nowhere]", "[@label]"))
+    wait_for(lambda: "careleaf-build-error" not in fetch(page)[1])
+    assert fetch(base + "/no/such/page/")[0] == 404
