@@ -88,7 +88,12 @@ def environment(templates: Path, site: Site, versions: dict[str, str]) -> jinja2
         articles=site.content.articles, pages=site.content.pages,
         medicine=site.medicine, topic=site.topic,
     )
-    env.filters.update(long_date=long_date, json_ld=json_ld)
+    env.filters.update(
+        long_date=long_date, json_ld=json_ld,
+        article_card=lambda a: (a.meta.title, urls.article(a.slug), a.meta.description),
+        medicine_card=lambda m: (m.record.name, urls.medicine(m.key), m.record.summary),
+        topic_card=lambda t: (t.topic.title, urls.topic(t.key), t.topic.description),
+    )
     return env
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import mimetypes
+import re
 import sys
 import threading
 from pathlib import Path
@@ -19,6 +20,7 @@ from .config import CONFIG_FILE
 from .diagnostics import BuildFailed, Report
 
 PREVIEW = Path(".careleaf") / "preview"
+CSP_META = re.compile(rb'<meta http-equiv="Content-Security-Policy"[^>]*>\n?', re.IGNORECASE)
 
 
 class Preview:
@@ -86,15 +88,24 @@ class Preview:
             content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
             if content_type.startswith("text/") or content_type.endswith(("xml", "javascript")):
                 content_type += "; charset=utf-8"
-        if self.error and content_type.startswith("text/html"):
-            start = body.find(b">", body.find(b"<body")) + 1 if b"<body" in body else 0
-            body = body[:start] + self._banner() + body[start:]
+        if content_type.startswith("text/html"):
+            # livereload injects an inline script, which the page's own CSP would block:
+            # the preview drops that meta tag (the built site keeps it).
+            body = CSP_META.sub(b"", body)
+            if self.error:
+                start = body.find(b">", body.find(b"<body")) + 1 if b"<body" in body else 0
+                body = body[:start] + self._banner() + body[start:]
         start_response(status, [("Content-Type", content_type), ("Cache-Control", "no-store")])
         return [body]
 
 
 def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: bool = False) -> int:
     from livereload import Server
+    from livereload.handlers import LiveReloadHandler
+
+    # livereload ignores changes within 3 s of its last reload, so a quick second save
+    # would rebuild but leave the browser showing the first; reload after every rebuild.
+    LiveReloadHandler.DEFAULT_RELOAD_TIME = 0
 
     root = root.resolve()
     if not (root / CONFIG_FILE).is_file():
@@ -109,6 +120,9 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: bool
         path = root / name
         if path.exists():
             server.watch(str(path), preview.rebuild)
+    # livereload's first poll reports every file it has not seen as a change and reloads
+    # browsers for nothing; one examination now records them all as they are.
+    server.watcher.examine()
     print(f"serving {preview.base_url} (Ctrl+C to stop)", file=sys.stderr)
     try:
         server.serve(host=host, port=port, debug=False, restart_delay=0)

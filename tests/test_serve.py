@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -12,6 +15,7 @@ import urllib.error
 import urllib.request
 
 import pytest
+from tornado.websocket import websocket_connect
 
 
 def free_port() -> int:
@@ -80,3 +84,46 @@ def test_serve_rebuilds_on_save_and_keeps_last_good_site(server):
     article.write_text(article.read_text().replace("[@nowhere]", "[@label]"))
     wait_for(lambda: "careleaf-build-error" not in fetch(page)[1])
     assert fetch(base + "/no/such/page/")[0] == 404
+
+
+async def _reloads_after(ws_url: str, page: str, actions, timeout: float = 20.0) -> list:
+    """Connect as livereload.js does; run each action once the previous one's reload came."""
+    ws = await websocket_connect(ws_url)
+    try:
+        await ws.write_message(json.dumps(
+            {"command": "hello", "protocols": ["http://livereload.com/protocols/official-7"]}))
+        assert json.loads(await ws.read_message())["command"] == "hello"
+        await ws.write_message(json.dumps({"command": "info", "url": page}))
+        await asyncio.sleep(0.5)
+        reloads = []
+        for action in actions:
+            action()
+            while True:
+                message = json.loads(await asyncio.wait_for(ws.read_message(), timeout))
+                # livereload also sends a reload of "*" when the first browser connects
+                if message.get("command") == "reload" and message["path"].endswith(".md"):
+                    reloads.append((message, fetch(page)[1]))
+                    break
+        return reloads
+    finally:
+        ws.close()
+
+
+def test_saving_a_file_tells_the_browser_to_reload(server):
+    root, base = server
+    page = base + "/articles/gabapentin-twitching/"
+    body = fetch(page)[1]
+    # the page's CSP would block livereload's inline script, so the preview drops it
+    assert "Content-Security-Policy" not in body and "livereload.js" in body
+    article = root / "content/articles/gabapentin-twitching.md"
+
+    def save(title):
+        return lambda: article.write_text(re.sub(r"title: .*", f"title: {title}",
+                                                 article.read_text(), count=1))
+
+    ws_url = base.replace("http://", "ws://") + "/livereload"
+    # two saves in quick succession: each is rebuilt before the browser is told to reload
+    reloads = asyncio.run(_reloads_after(ws_url, page, [save("Jerks"), save("Sudden jerks")]))
+    assert [m["command"] for m, _ in reloads] == ["reload", "reload"]
+    assert "<h1>Jerks</h1>" in reloads[0][1]
+    assert "<h1>Sudden jerks</h1>" in reloads[1][1]
