@@ -1,6 +1,7 @@
 """The pipeline, in one place:
 
-    config -> discover -> parse -> validate -> site graph -> render -> index -> publish
+    config -> discover -> parse -> validate -> checks -> site graph -> render -> index
+    -> link checks -> publish
 
 Each stage is a function of what the stages before it made; only `publish` writes.
 """
@@ -12,6 +13,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .checks import ArticleStats, check_content, check_links
 from .config import load_project
 from .diagnostics import Report
 from .discover import discover
@@ -19,7 +21,7 @@ from .graph import Site, make_site
 from .index import index_files
 from .markdown_ext import MarkdownRenderer
 from .parse import parse
-from .render import OutputFile, render
+from .render import OutputFile, asset_versions, render
 from .urls import Urls
 from .validate import validate
 from .write import check_output_folder, publish
@@ -31,6 +33,7 @@ class BuildResult:
     outputs: tuple[OutputFile, ...]
     report: Report
     out: Path
+    stats: tuple[ArticleStats, ...]  # the editor's dashboard
 
 
 def build_date() -> dt.date:
@@ -61,15 +64,19 @@ def build(
     renderer = MarkdownRenderer(config, Urls(config.base_url))
     parsed = parse(inventory, renderer, config.faq_heading, report)
     content = validate(parsed, config, report, drafts=drafts)
+    today = build_date()
+    stats = check_content(content, parsed, config, today, report)
     report.raise_if_errors()
 
-    site = make_site(config, content, build_date(), report)
+    site = make_site(config, content, today, report)
     report.raise_if_errors()
 
-    outputs = render(site, project.templates, project.static, report)
+    versions = asset_versions(project.static)
+    outputs = render(site, project.templates, versions, report)
     outputs += index_files(site)
+    check_links(site, outputs, list(versions), report)
     report.raise_if_errors()
 
     if write:
         publish(outputs, project, report)
-    return BuildResult(site, tuple(outputs), report, project.out)
+    return BuildResult(site, tuple(outputs), report, project.out, tuple(stats))

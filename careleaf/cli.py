@@ -6,6 +6,7 @@ Exit status: 0 ok, 1 content errors, 2 usage or configuration errors.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -15,9 +16,23 @@ from .diagnostics import BuildFailed, Diagnostic, Report
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
 
-def _print_diagnostics(items: list[Diagnostic]) -> None:
+def _github_escape(text: str, *, property_value: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if property_value else text
+
+
+def _print_diagnostics(items: list[Diagnostic], fmt: str) -> None:
     for item in sorted(items):
-        print(item.format(), file=sys.stderr)
+        if fmt == "github":  # GitHub Actions workflow commands: annotations on the diff
+            props = ",".join(
+                f"{key}={_github_escape(str(value), property_value=True)}"
+                for key, value in (("file", item.path), ("line", item.line), ("col", item.col),
+                                   ("title", item.code))
+            )
+            message = item.message + (f" (hint: {item.hint})" if item.hint else "")
+            print(f"::{item.severity} {props}::{_github_escape(message)}")
+        elif fmt == "text":
+            print(item.format(), file=sys.stderr)
 
 
 def _summary(report: Report) -> str:
@@ -25,33 +40,73 @@ def _summary(report: Report) -> str:
     return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
 
 
+def _dashboard(stats) -> str:
+    """The editor's dashboard: one row per article."""
+    rows = [("article", "words", "grade", "SMOG", "sources", "next review")]
+    rows += [(Path(s.path).name, str(s.words), f"{s.grade:.1f}", f"{s.smog:.1f}",
+              str(s.sources), s.next_review.isoformat()) for s in stats]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
+                       for i, (cell, w) in enumerate(zip(row, widths, strict=True)))
+             for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _json_report(report: Report, result, ok: bool) -> str:
+    return json.dumps({
+        "ok": ok,
+        "errors": len(report.errors),
+        "warnings": len(report.warnings),
+        "diagnostics": [
+            {"path": d.path, "line": d.line, "col": d.col, "severity": str(d.severity),
+             "code": d.code, "message": d.message, "hint": d.hint}
+            for d in sorted(report.items)
+        ],
+        "articles": [
+            {"path": s.path, "title": s.title, "words": s.words, "grade": s.grade,
+             "smog": s.smog, "sources": s.sources, "next_review": s.next_review.isoformat()}
+            for s in (result.stats if result else ())
+        ],
+    }, indent=2)
+
+
 def cmd_build(args: argparse.Namespace, *, write: bool = True) -> int:
     from .build import build
 
     root = Path(args.root)
-    report = Report(root)
+    report = Report(root, strict=args.strict)
+    fmt = args.format
     started = time.perf_counter()
+    result, code = None, EXIT_OK
     try:
         result = build(root, out=Path(args.out) if getattr(args, "out", None) else None,
                        drafts=args.drafts, base_url=args.base_url, write=write, report=report)
     except BuildFailed as failed:
-        _print_diagnostics(failed.diagnostics)
-        verb = "check" if not write else "build"
-        published = "" if not write else "; the published site was not changed"
+        code = failed.exit_code
+    _print_diagnostics(report.items, fmt)
+    if fmt == "json":
+        print(_json_report(report, result, code == EXIT_OK))
+        return code
+    verb = "build" if write else "check"
+    if result is None:
+        published = "; the published site was not changed" if write else ""
         print(f"{verb} failed: {_summary(report)}{published}", file=sys.stderr)
-        return failed.exit_code
-    _print_diagnostics(report.items)
+        return code
     elapsed = time.perf_counter() - started
-    pages = sum(1 for o in result.outputs if o.path.endswith(".html"))
     content = result.site.content
     if write:
+        pages = sum(1 for o in result.outputs if o.path.endswith(".html"))
         print(f"built {pages} pages ({len(content.articles)} articles) in {elapsed:.2f}s "
               f"into {result.out}; {_summary(report)}")
     else:
-        print(f"checked {len(content.articles)} articles, {len(content.pages)} pages, "
-              f"{len(content.medicines)} medicines, {len(content.topics)} topics: "
-              f"{_summary(report)}")
-    return EXIT_OK
+        files = len(content.articles) + len(content.pages) + len(content.medicines)
+        print(f"checked {files} files ({len(content.articles)} articles, "
+              f"{len(content.pages)} pages, {len(content.medicines)} medicines, "
+              f"{len(content.topics)} topics): {_summary(report)}")
+        if fmt == "text" and result.stats:
+            print(_dashboard(result.stats))
+    return code
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -85,6 +140,10 @@ def parser() -> argparse.ArgumentParser:
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--drafts", action="store_true", help="include articles with draft: true")
+        p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+        p.add_argument("--format", choices=["text", "json", "github"], default="text",
+                       help="how to print problems: text (default), json, or github "
+                            "(GitHub Actions annotations)")
         p.add_argument("--base-url", metavar="URL",
                        help="override site.yaml's base_url, e.g. https://example.org/health/")
 

@@ -7,9 +7,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from .diagnostics import BuildFailed, Report
+from .codes import ADJUSTABLE, CHECKS
+from .diagnostics import BuildFailed, Report, did_you_mean
 from .schema import SiteConfig
-from .sourcefile import load_yaml, read_text, validate_model
+from .sourcefile import YamlData, load_yaml, read_text, validate_model
 
 CONFIG_FILE = "site.yaml"
 EXIT_CONFIG = 2
@@ -55,9 +56,25 @@ def load_config(root: Path, report: Report) -> SiteConfig:
             report.error(path, 1, "schema-type", f"{CONFIG_FILE} must be a mapping of keys")
         else:
             config = validate_model(SiteConfig, data, path, report, what=CONFIG_FILE)
-    if config is None:
+    if config is not None and data is not None:
+        _check_levels(config, data, path, report)
+    if config is None or report.errors:
         raise BuildFailed(report.items, EXIT_CONFIG)
+    report.configure(config.checks)
     return config
+
+
+def _check_levels(config: SiteConfig, data: YamlData, path: Path, report: Report) -> None:
+    for code in config.checks:
+        line = data.line_of(("checks", code))
+        if code not in CHECKS:
+            report.error(path, line, "schema-unknown-key",
+                         f"unknown check '{code}'{did_you_mean(code, CHECKS)}",
+                         f"checks that can be changed: {', '.join(ADJUSTABLE)}")
+        elif not CHECKS[code].adjustable:
+            report.error(path, line, "schema-value",
+                         f"check '{code}' guards the build and cannot be changed",
+                         f"checks that can be changed: {', '.join(ADJUSTABLE)}")
 
 
 def load_project(root: Path, report: Report, *, out: Path | None = None,

@@ -50,11 +50,16 @@ class BuildFailed(Exception):
 class Report:
     """Collects diagnostics for one run; paths are shown relative to the site root."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, *, strict: bool = False):
         self.root = root
         self.items: list[Diagnostic] = []
+        self.strict = strict
+        self.levels: dict[str, str] = {}  # site.yaml `checks:` overrides, code -> level
 
-    def _rel(self, path: Path | str) -> str:
+    def configure(self, levels: dict[str, str]) -> None:
+        self.levels = dict(levels)
+
+    def relative(self, path: Path | str) -> str:
         path = Path(path)
         try:
             return path.resolve().relative_to(self.root.resolve()).as_posix()
@@ -72,8 +77,21 @@ class Report:
         col: int = 1,
         severity: Severity = Severity.ERROR,
     ) -> None:
+        """Record a diagnostic at the severity its check has (see codes.py), as site.yaml
+        set it; `--strict` makes warnings errors."""
+        from .codes import CHECKS
+
+        if code in CHECKS:
+            severity = CHECKS[code].severity
+            level = self.levels.get(code) if CHECKS[code].adjustable else None
+            if level == "off":
+                return
+            if level:
+                severity = Severity[level.upper()]
+        if self.strict and severity is Severity.WARNING:
+            severity = Severity.ERROR
         self.items.append(
-            Diagnostic(self._rel(path), max(line, 1), max(col, 1), severity, code, message, hint)
+            Diagnostic(self.relative(path), max(line, 1), max(col, 1), severity, code, message, hint)
         )
 
     def error(self, path: Path | str, line: int, code: str, message: str, hint: str = "",

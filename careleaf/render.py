@@ -97,8 +97,9 @@ def environment(templates: Path, site: Site, versions: dict[str, str]) -> jinja2
     return env
 
 
-def render(site: Site, templates: Path, static: Path, report: Report) -> list[OutputFile]:
-    env = environment(templates, site, asset_versions(static))
+def render(site: Site, templates: Path, versions: dict[str, str],
+           report: Report) -> list[OutputFile]:
+    env = environment(templates, site, versions)
     outputs = []
     for route in site.routes:
         html = _render_route(env, route, templates, report)

@@ -137,6 +137,41 @@ class NavLink(Model):
     url: Text
 
 
+class ReviewPolicy(Model):
+    max_interval_months: Annotated[
+        int, Field(gt=0, description="Longest allowed time from last_reviewed to next_review.")
+    ] = 24
+
+
+class ReadabilityPolicy(Model):
+    max_grade: Annotated[
+        float, Field(gt=0, description="Flesch-Kincaid grade above which an article is flagged.")
+    ] = 9
+
+
+DEFAULT_ALLOWED_DOMAINS = [
+    "nhs.uk", "nice.org.uk", "medlineplus.gov", "nih.gov", "fda.gov", "dailymed.nlm.nih.gov",
+    "ema.europa.eu", "gov.uk", "cochranelibrary.com", "who.int", "cdc.gov", "hse.ie",
+    "healthify.nz", "doi.org", "bmj.com", "thelancet.com", "nejm.org", "jamanetwork.com",
+    "neurology.org", "wiley.com", "sciencedirect.com", "springer.com", "msdmanuals.com",
+    "mayoclinic.org", "bnf.nice.org.uk", "medicines.org.uk",
+]
+
+
+class LinkPolicy(Model):
+    allow_domains: Annotated[
+        list[str],
+        Field(description="Outbound domains (and their subdomains) links may go to without "
+                          "a warning."),
+    ] = DEFAULT_ALLOWED_DOMAINS
+    deny_domains: Annotated[
+        list[str], Field(description="Outbound domains that are an error to link to.")
+    ] = []
+
+
+CheckLevel = Literal["error", "warning", "off"]
+
+
 class SiteConfig(Model):
     """`site.yaml`."""
 
@@ -152,6 +187,13 @@ class SiteConfig(Model):
     faq_heading: Text = "Frequently asked questions"
     words_per_minute: Annotated[int, Field(gt=0)] = 200
     nav: list[NavLink] = []
+    checks: Annotated[
+        dict[str, CheckLevel],
+        Field(description="Change a check's severity, e.g. {readability-grade: error}."),
+    ] = {}
+    review: ReviewPolicy = ReviewPolicy()
+    readability: ReadabilityPolicy = ReadabilityPolicy()
+    links: LinkPolicy = LinkPolicy()
 
     @field_validator("base_url")
     @classmethod

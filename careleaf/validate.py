@@ -52,6 +52,7 @@ class Article:
     word_count: int
     reading_minutes: int
     urgent_advice: bool  # has its own emergency or urgent callout
+    document: Document  # what the editor wrote, for checks that point at lines
 
 
 
@@ -61,6 +62,7 @@ class Page:
     slug: str
     meta: PageMeta
     html: str
+    document: Document
 
 
 @dataclass(frozen=True)
@@ -223,7 +225,7 @@ def _article(doc: Document, known: _Known, config: SiteConfig, report: Report) -
     contents = tuple(h for h in doc.headings if h.level == 2)
     urgent = bool({"emergency", "urgent"} & set(doc.callout_kinds))
     return Article(path, slug, meta, doc.html, contents, doc.faq_title, doc.faq,
-                   references, doc.word_count, minutes, urgent)
+                   references, doc.word_count, minutes, urgent, doc)
 
 
 def _references(doc: Document, meta: ArticleMeta, bibliography: dict[str, Source],
@@ -299,7 +301,7 @@ def _page(doc: Document, report: Report) -> Page | None:
     _check_body(doc, report)
     if meta is None:
         return None
-    return Page(doc.path, meta.slug or doc.stem, meta, doc.html)
+    return Page(doc.path, meta.slug or doc.stem, meta, doc.html, doc)
 
 
 def _unique_slugs(items: list, kind: str, report: Report) -> None:

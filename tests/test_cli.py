@@ -24,7 +24,7 @@ def test_check_writes_nothing(make_site, cli):
     before = sorted(p for p in root.rglob("*"))
     result = cli("--root", str(root), "check")
     assert result.code == 0, result.err
-    assert "checked 1 articles" in result.out
+    assert "(1 articles, 0 pages, 1 medicines, 1 topics)" in result.out
     assert sorted(p for p in root.rglob("*")) == before
 
 

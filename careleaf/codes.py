@@ -1,0 +1,92 @@
+"""Every diagnostic Careleaf can give: a stable code, a default severity, what it means.
+
+`site.yaml` can change a check's severity (`checks: {readability-grade: error}`) or turn it
+off; `--strict` makes every warning an error. Codes that guard the build itself (a file
+that cannot be read, a broken template, an unsafe output folder) cannot be turned down.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .diagnostics import Severity
+
+E, W = Severity.ERROR, Severity.WARNING
+
+
+@dataclass(frozen=True)
+class Check:
+    code: str
+    severity: Severity
+    group: str
+    summary: str
+    adjustable: bool = True
+
+
+_CHECKS = [
+    # 1. schema
+    Check("schema-missing", E, "schema", "a required key is missing", False),
+    Check("schema-type", E, "schema", "a value has the wrong type", False),
+    Check("schema-value", E, "schema", "a value is not allowed (format, length, date)", False),
+    Check("schema-unknown-key", E, "schema", "a key the schema does not know", False),
+    Check("yaml-syntax", E, "schema", "YAML that cannot be read", False),
+    Check("config-missing", E, "schema", "no site.yaml", False),
+    Check("config-base-url", E, "schema", "--base-url is not a web address", False),
+    # 2. citations
+    Check("citation-unresolved", E, "citations", "[@id] matches no source", False),
+    Check("citation-marker", E, "citations", "a leftover numeric marker such as [1.4.1] or [12]"),
+    Check("source-uncited", W, "citations", "a listed source is never cited"),
+    Check("source-duplicate", E, "citations", "two sources share an id", False),
+    Check("dose-uncited", W, "citations", "a paragraph states a dose without a citation"),
+    # 3. review
+    Check("review-order", E, "review", "next_review is not after last_reviewed"),
+    Check("review-future", E, "review", "last_reviewed or published is in the future"),
+    Check("review-overdue", W, "review", "next_review has passed"),
+    Check("review-interval", E, "review", "next_review is further off than site.yaml allows"),
+    Check("review-reviewer", E, "review", "no named reviewer or author (or a placeholder)"),
+    Check("placeholder", E, "review", "TODO placeholder text in a published file"),
+    # 4. disclaimer and urgent advice
+    Check("template-disclaimer-missing", E, "safety", "a page rendered without the disclaimer",
+          False),
+    Check("urgent-advice-missing", E, "safety", "an article has no when-to-get-help advice"),
+    # 5. readability
+    Check("readability-grade", W, "readability", "reading grade above the site's target"),
+    # 6. links and spam
+    Check("link-broken", E, "links", "an internal link or #anchor leads nowhere"),
+    Check("link-insecure", E, "links", "an outbound link does not use https"),
+    Check("link-domain-unknown", W, "links", "an outbound domain not on the allowlist"),
+    Check("link-denied", E, "links", "a link to a denied domain (e.g. an online pharmacy)"),
+    Check("spam", E, "links", "pharmacy spam or sales language", False),
+    # 7. unsafe HTML
+    Check("html-unsafe", E, "html", "script, iframe, event handlers or javascript: in Markdown",
+          False),
+    # 8. uniqueness
+    Check("slug-duplicate", E, "uniqueness", "two files with one slug", False),
+    Check("title-duplicate", E, "uniqueness", "two articles with one title"),
+    Check("output-duplicate", E, "uniqueness", "two pages written to one file", False),
+    Check("slug-reserved", E, "uniqueness", "a page slug the site uses itself", False),
+    Check("slug-unsafe", E, "uniqueness", "a slug that would leave the output folder", False),
+    Check("slug-invalid", E, "uniqueness", "a file name that cannot be a URL", False),
+    # 9. references between files
+    Check("unknown-medicine", E, "references", "a medicine with no record", False),
+    Check("unknown-topic", E, "references", "a topic not in topics.yaml", False),
+    # 10. files and conventions
+    Check("file-encoding", E, "files", "a file that is not UTF-8", False),
+    Check("file-empty", E, "files", "an empty file", False),
+    Check("file-unknown", E, "files", "a file Careleaf would ignore", False),
+    Check("front-matter-missing", E, "files", "a Markdown file without front matter", False),
+    Check("front-matter-unclosed", E, "files", "front matter without its closing ---", False),
+    Check("content-missing", E, "files", "no content/ folder", False),
+    Check("callout-unknown", E, "files", "an unknown !!! callout kind", False),
+    Check("table-caption-missing", E, "files", "a table without a 'Table:' caption"),
+    Check("table-not-separated", E, "files", "a table glued to the line above it", False),
+    # the build itself
+    Check("template-syntax", E, "build", "a Jinja syntax error", False),
+    Check("template-missing", E, "build", "a template that does not exist", False),
+    Check("template-error", E, "build", "a template that fails while rendering", False),
+    Check("output-unsafe", E, "build", "an output folder Careleaf will not replace", False),
+    Check("write-failed", E, "build", "the site could not be written", False),
+]
+
+CHECKS: dict[str, Check] = {check.code: check for check in _CHECKS}
+ADJUSTABLE = sorted(code for code, check in CHECKS.items() if check.adjustable)
