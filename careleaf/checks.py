@@ -276,8 +276,8 @@ def _readability(article: Article, config: SiteConfig, report: Report) -> Articl
                        f"reading grade {grade} (Flesch-Kincaid; SMOG {smog}) is above the "
                        f"site's target of {target:g}",
                        f"shorten or split the hardest sentences: {quoted}")
-    return ArticleStats(report.relative(article.path), article.meta.title, article.word_count, grade,
-                        smog, len(article.references), article.meta.next_review)
+    return ArticleStats(report.relative(article.path), article.meta.title, article.word_count,
+                        grade, smog, len(article.references), article.meta.next_review)
 
 
 def _clip(sentence: str, limit: int = 70) -> str:
@@ -348,7 +348,8 @@ def _urls(doc: Document) -> Iterator[tuple[int, int, str]]:
 
 
 def _domain_matches(host: str, domains: list[str]) -> bool:
-    return any(host == d or host.endswith("." + d) for d in (x.lower().lstrip(".") for x in domains))
+    wanted = [d.lower().lstrip(".") for d in domains]
+    return any(host == d or host.endswith("." + d) for d in wanted)
 
 
 def _outbound(path: Path, line: int, col: int, url: str, config: SiteConfig,

@@ -90,8 +90,9 @@ class Report:
                 severity = Severity[level.upper()]
         if self.strict and severity is Severity.WARNING:
             severity = Severity.ERROR
+        where = self.relative(path)
         self.items.append(
-            Diagnostic(self.relative(path), max(line, 1), max(col, 1), severity, code, message, hint)
+            Diagnostic(where, max(line, 1), max(col, 1), severity, code, message, hint)
         )
 
     def error(self, path: Path | str, line: int, code: str, message: str, hint: str = "",
