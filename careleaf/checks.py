@@ -21,7 +21,7 @@ import textstat
 
 from .diagnostics import Report
 from .graph import Site
-from .markdown_ext import plain_text
+from .markdown_ext import prose_blocks
 from .parse import Document, Parsed
 from .render import OutputFile
 from .schema import SiteConfig
@@ -235,7 +235,9 @@ def _urgent_advice(article: Article, report: Report) -> None:
         return
     if any(GET_HELP_HEADING_RE.match(text) for _, text in article.document.body_lines()):
         return
-    report.error(article.path, article.document.body_line, "urgent-advice-missing",
+    first = next((line for line, text in article.document.body_lines() if text.strip()),
+                 article.document.body_line)
+    report.error(article.path, first, "urgent-advice-missing",
                  "this article gives no advice on when to get help",
                  "add a section such as '## When to get medical help' with a '!!! urgent' "
                  "or '!!! emergency' callout listing the symptoms that need a doctor, 111 or 999")
@@ -246,10 +248,12 @@ def _urgent_advice(article: Article, report: Report) -> None:
 SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 
 
-def _article_text(article: Article) -> str:
-    parts = [plain_text(article.html)]
-    parts += [f"{item.question} {item.answer_text}" for item in article.faq]
-    return " ".join(parts)
+def _sentences(article: Article) -> list[str]:
+    """The article's prose, sentence by sentence (list items count as sentences)."""
+    blocks = prose_blocks(article.html)
+    for item in article.faq:
+        blocks += prose_blocks(item.answer_html)
+    return [s for block in blocks for s in SENTENCE_RE.split(block) if s.strip()]
 
 
 def _line_of_sentence(doc: Document, sentence: str) -> int:
@@ -263,13 +267,14 @@ def _line_of_sentence(doc: Document, sentence: str) -> int:
 
 
 def _readability(article: Article, config: SiteConfig, report: Report) -> ArticleStats:
-    text = _article_text(article)
+    sentences = [s if s.rstrip()[-1:] in ".!?" else s.rstrip() + "." for s in _sentences(article)]
+    text = " ".join(sentences)
     grade = round(float(textstat.flesch_kincaid_grade(text)), 1)
     smog = round(float(textstat.smog_index(text)), 1)
     target = config.readability.max_grade
     if grade > target:
-        sentences = [s for s in SENTENCE_RE.split(text) if len(s.split()) >= 6]
-        hardest = sorted(sentences, key=lambda s: -textstat.flesch_kincaid_grade(s))[:3]
+        long_enough = [s for s in sentences if len(s.split()) >= 6]
+        hardest = sorted(long_enough, key=lambda s: -textstat.flesch_kincaid_grade(s))[:3]
         quoted = "; ".join(
             f"line {_line_of_sentence(article.document, s)}: \"{_clip(s)}\"" for s in hardest)
         report.warning(article.path, article.document.body_line, "readability-grade",

@@ -316,3 +316,50 @@ def plain_text(html: str) -> str:
     parser = _TextExtractor()
     parser.feed(html)
     return " ".join("".join(parser.parts).split())
+
+
+class _ProseExtractor(HTMLParser):
+    """Text of paragraphs and list items: what readability is measured on (headings,
+    callout titles, tables, code and citation numbers are not prose)."""
+
+    BLOCKS = {"p", "li"}
+    VOID = {"br", "img", "hr", "wbr", "input"}
+    SKIPPED_CLASSES = {"citation", "visually-hidden", "callout__title"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[str] = []
+        self.stack: list[list[str]] = []  # open blocks (a list item may hold a paragraph)
+        self.skip = 0  # depth inside an element whose text is not prose
+
+    def _close(self) -> None:
+        text = "".join(self.stack.pop())
+        if text.strip():
+            self.blocks.append(text)
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.VOID:
+            return
+        classes = set((dict(attrs).get("class") or "").split())
+        if self.skip or classes & self.SKIPPED_CLASSES or tag in {"table", "pre", "code"}:
+            self.skip += 1
+        elif tag in self.BLOCKS:
+            self.stack.append([])
+
+    def handle_endtag(self, tag):
+        if tag in self.VOID:
+            return
+        if self.skip:
+            self.skip -= 1
+        elif tag in self.BLOCKS and self.stack:
+            self._close()
+
+    def handle_data(self, data):
+        if not self.skip and self.stack:
+            self.stack[-1].append(data)
+
+
+def prose_blocks(html: str) -> list[str]:
+    parser = _ProseExtractor()
+    parser.feed(html)
+    return [" ".join(block.split()) for block in parser.blocks]

@@ -89,8 +89,11 @@ def make_site(tmp_path: Path):
     """make_site({"path": text, ...}) -> a site folder with the real templates and static
     files, the minimal content above, and `files` laid over it (None deletes a file)."""
 
+    made = []
+
     def make(files: dict[str, str | bytes | None] | None = None) -> Path:
-        root = tmp_path / "site"
+        made.append(1)
+        root = tmp_path / ("site" if len(made) == 1 else f"site{len(made)}")
         shutil.copytree(REPO / "templates", root / "templates")
         shutil.copytree(REPO / "static", root / "static")
         merged: dict = {**minimal_files(), **(files or {})}

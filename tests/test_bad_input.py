@@ -77,6 +77,10 @@ CASES = {
         {ART: ARTICLE + "\n| Side effect | What to do |\n|---|---|\n| Jerks | Call 111 |\n"},
         ART, "table-caption-missing", None,
     ),
+    "reserved-slug": (
+        {"content/pages/medicines.md": "---\ntitle: Our medicines\ndescription: d\n---\n\nText.\n"},
+        "content/pages/medicines.md", "slug-reserved", None,
+    ),
     "bad-medicine-record": (
         {"content/medicines/gabapentin.yaml": "name: Gabapentin\nclass: 3\nsummary: x\n"},
         "content/medicines/gabapentin.yaml", "schema-type", "class",
