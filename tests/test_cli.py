@@ -86,3 +86,25 @@ def test_bundled_content_checks_clean(cli):
     result = cli("--root", str(REPO), "check")
     assert result.code == 0, result.err
     assert "0 errors, 0 warnings" in result.out
+
+
+def test_readme_documents_every_check_code():
+    from careleaf.codes import CHECKS
+
+    readme = (REPO / "README.md").read_text()
+    missing = [code for code in CHECKS if f"`{code}`" not in readme]
+    assert not missing, f"document these codes in README.md: {missing}"
+
+
+def test_every_code_the_engine_reports_is_registered():
+    import re
+
+    from careleaf.codes import CHECKS
+
+    used = set()
+    for path in (REPO / "careleaf").glob("*.py"):
+        text = path.read_text()
+        used |= set(re.findall(r'report\.(?:error|warning)\([^"]*?"([a-z]+(?:-[a-z]+)+)"',
+                               text, re.S))
+    assert used, "the pattern found no codes"
+    assert used <= set(CHECKS), sorted(used - set(CHECKS))
