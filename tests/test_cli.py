@@ -83,7 +83,7 @@ def test_shipped_json_schemas_match_the_declaration():
 
 
 def test_bundled_content_checks_clean(cli):
-    result = cli("--root", str(REPO), "check")
+    result = cli("--root", str(REPO), "check", "--strict")
     assert result.code == 0, result.err
     assert "0 errors, 0 warnings" in result.out
 
