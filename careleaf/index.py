@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 
 from .graph import Site
 from .markdown_ext import plain_text
-from .render import OutputFile
+from .render import CONTENT_SECURITY_POLICY, OutputFile
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -83,5 +83,17 @@ def feed(site: Site) -> OutputFile:
     return OutputFile("feed.xml", _xml(root))
 
 
+def headers(site: Site) -> OutputFile:
+    text = (
+        f"{site.urls.base_path}*\n"
+        f"  Content-Security-Policy: {CONTENT_SECURITY_POLICY}; frame-ancestors 'none'\n"
+        "  Referrer-Policy: no-referrer\n"
+        "  X-Content-Type-Options: nosniff\n"
+        "  X-Frame-Options: DENY\n"
+        "  Permissions-Policy: camera=(), microphone=(), geolocation=()\n"
+    )
+    return OutputFile("_headers", text.encode("utf-8"))
+
+
 def index_files(site: Site) -> list[OutputFile]:
-    return [sitemap(site), robots(site), feed(site)]
+    return [sitemap(site), robots(site), feed(site), headers(site)]

@@ -22,6 +22,14 @@ from .graph import Route, Site
 
 DISCLAIMER_MARK = 'data-careleaf="disclaimer"'
 
+# One policy, sent two ways: a <meta> tag in every page (see templates/base.html) and a
+# `_headers` file that Netlify and Cloudflare Pages apply. No 'unsafe-inline' anywhere:
+# pages run no inline script or style. frame-ancestors only works as a real header.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'"
+)
+
 
 @dataclass(frozen=True)
 class OutputFile:
@@ -82,7 +90,7 @@ def environment(templates: Path, site: Site, versions: dict[str, str]) -> jinja2
                 for item in items]
 
     env.globals.update(
-        crumb_items=crumb_items, faq_entities=faq_entities,
+        crumb_items=crumb_items, faq_entities=faq_entities, csp=CONTENT_SECURITY_POLICY,
         site=site.config, urls=urls, url=urls.url, asset=asset, today=site.today,
         medicines=site.content.medicines, topics=site.content.topics,
         articles=site.content.articles, pages=site.content.pages,
