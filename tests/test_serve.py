@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from tornado.websocket import websocket_connect
@@ -123,7 +124,10 @@ def test_saving_a_file_tells_the_browser_to_reload(server):
 
     ws_url = base.replace("http://", "ws://") + "/livereload"
     # two saves in quick succession: each is rebuilt before the browser is told to reload
-    reloads = asyncio.run(_reloads_after(ws_url, page, [save("Jerks"), save("Sudden jerks")]))
+    # a thread of its own: Playwright's session-wide browser keeps an event loop running here
+    with ThreadPoolExecutor(1) as pool:
+        reloads = pool.submit(asyncio.run, _reloads_after(
+            ws_url, page, [save("Jerks"), save("Sudden jerks")])).result()
     assert [m["command"] for m, _ in reloads] == ["reload", "reload"]
     assert "<h1>Jerks</h1>" in reloads[0][1]
     assert "<h1>Sudden jerks</h1>" in reloads[1][1]
