@@ -5,26 +5,16 @@ from __future__ import annotations
 
 import hashlib
 import html
-import os
 import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import pytest
-from conftest import REPO, run_cli
+from conftest import REPO, require, run_cli
 from lxml import etree
 
 VNU = REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
-
-
-def require(tool: str, found: bool) -> None:
-    if not found:
-        message = f"{tool} is not installed (see README: Quick start)"
-        if os.environ.get("CI"):
-            pytest.fail(message + "; CI must run this test")
-        pytest.skip(message)
 
 
 def test_every_html_file_passes_the_nu_html_checker(bundled_site):

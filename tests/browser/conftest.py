@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from conftest import require
 
 CHROMIUM = os.environ.get("CARELEAF_CHROMIUM", "/usr/bin/chromium")
 LAUNCH_ARGS = [
@@ -20,14 +21,6 @@ LAUNCH_ARGS = [
     # no calls home: the machine's network is closed, and the site must make none either
     "--disable-background-networking", "--disable-component-update",
 ]
-
-
-def require(tool: str, found: bool) -> None:
-    if not found:
-        message = f"{tool} is not installed (see README: Quick start)"
-        if os.environ.get("CI"):
-            pytest.fail(message + "; CI must run the browser tests")
-        pytest.skip(message)
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
