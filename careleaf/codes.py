@@ -80,6 +80,12 @@ _CHECKS = [
     Check("callout-unknown", E, "files", "an unknown !!! callout kind", False),
     Check("table-caption-missing", E, "files", "a table without a 'Table:' caption"),
     Check("table-not-separated", E, "files", "a table glued to the line above it", False),
+    Check("directive-syntax", E, "files", "a ':: ...' table directive that cannot be read",
+          False),
+    Check("directive-unknown", E, "files", "an unknown ':: ...' directive", False),
+    Check("directive-filter-unknown", E, "files", "an unknown filter in ':: side-effects'",
+          False),
+    Check("directive-row-unknown", E, "files", "an unknown row in ':: compare'", False),
     # the build itself
     Check("template-syntax", E, "build", "a Jinja syntax error", False),
     Check("template-missing", E, "build", "a template that does not exist", False),

@@ -25,6 +25,7 @@ from markdown.extensions.admonition import AdmonitionProcessor
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
+from .directives import expand
 from .schema import SiteConfig
 from .urls import Urls
 
@@ -261,6 +262,10 @@ class MarkdownRenderer:
 
     def __init__(self, config: SiteConfig, urls: Urls):
         self.ext = CareleafExtension(config, urls)
+        self.records: dict[str, dict] = {}  # medicine key -> record as written, for directives
+        tiers = config.action_tiers
+        self.tiers = {"self-care": tiers.self_care, "doctor": tiers.doctor,
+                      "emergency": tiers.emergency}
         self.md = markdown.Markdown(
             extensions=[
                 "tables", "sane_lists", "smarty", "fenced_code", self.ext,
@@ -278,6 +283,7 @@ class MarkdownRenderer:
     def convert(self, text: str) -> Converted:
         """Convert one part of the current document (reset with `start_document`)."""
         self.md.reset()  # clears Markdown's own state (ids, stash); ours runs on
+        text = expand(text, self.records, self.tiers)
         html = sanitise(self.md.convert(text))
         headings = tuple(_flatten(self.md.toc_tokens))  # type: ignore[attr-defined]
         citations = tuple((k, tuple(v)) for k, v in self.ext.state.citations.items())

@@ -193,6 +193,9 @@ def parse(inventory: Inventory, renderer: MarkdownRenderer, faq_heading: str,
         data = read_yaml_file(path, report) if path else None
         return (path, data) if path and data else None
 
+    # records first: articles embed tables built from them (`:: side-effects ...`)
     medicines = tuple(d for d in (data_file(p) for p in inventory.medicines) if d)
+    renderer.records = {path.stem: data.data for path, data in medicines
+                        if isinstance(data.data, dict)}
     return Parsed(documents(inventory.articles), documents(inventory.pages), medicines,
                   data_file(inventory.topics), data_file(inventory.bibliography))

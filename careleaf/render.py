@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .diagnostics import Report
+from .directives import ACTION_ORDER, FREQUENCY_WORDS
 from .graph import Route, Site
 
 DISCLAIMER_MARK = 'data-careleaf="disclaimer"'
@@ -35,6 +36,20 @@ CONTENT_SECURITY_POLICY = (
 class OutputFile:
     path: str  # relative to the output folder, "/"-separated
     data: bytes
+
+
+# How patient leaflets word each frequency, in the middle of a sentence.
+FREQUENCY_IN_TEXT = {key: text[0].lower() + text[1:] for key, text in FREQUENCY_WORDS.items()}
+
+
+def citation_html(numbers: list[tuple[int, str]]) -> Markup:
+    """[1, 2] as links into the page's References list (the article markup, no back-links)."""
+    links = ", ".join(
+        f'<a class="citation__link" href="#ref-{escape(source_id)}">'
+        f'<span class="visually-hidden">Reference </span>{number}</a>'
+        for number, source_id in numbers
+    )
+    return Markup(f'<sup class="citation">[{links}]</sup>')
 
 
 def long_date(value: dt.date) -> str:
@@ -89,7 +104,17 @@ def environment(templates: Path, site: Site, versions: dict[str, str]) -> jinja2
                  "acceptedAnswer": {"@type": "Answer", "text": item.answer_text}}
                 for item in items]
 
+    def cite(medicine, source_ids) -> Markup:
+        return citation_html([(medicine.number(sid), sid) for sid in source_ids])
+
+    def side_effects_by_action(medicine):
+        effects = medicine.record.side_effects
+        return [(action, [e for e in effects if e.action == action]) for action in ACTION_ORDER
+                if any(e.action == action for e in effects)]
+
     env.globals.update(
+        cite=cite, side_effects_by_action=side_effects_by_action,
+        frequency_words=FREQUENCY_IN_TEXT,
         crumb_items=crumb_items, faq_entities=faq_entities, csp=CONTENT_SECURITY_POLICY,
         site=site.config, urls=urls, url=urls.url, asset=asset, today=site.today,
         medicines=site.content.medicines, topics=site.content.topics,

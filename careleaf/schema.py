@@ -100,6 +100,52 @@ class PageMeta(Model):
     draft: StrictBool = False
 
 
+SourceIds = Annotated[list[Annotated[str, Field(pattern=SOURCE_ID_PATTERN)]], Field(min_length=1)]
+Frequency = Literal["very-common", "common", "uncommon", "rare", "very-rare", "not-known"]
+Action = Literal["self-care", "doctor", "emergency"]
+
+
+class Cited(Model):
+    """A statement and the sources behind it."""
+
+    text: Text
+    sources: SourceIds
+
+
+class Uses(Model):
+    licensed: list[Cited] = []
+    off_label: list[Cited] = []
+
+
+class Dose(Model):
+    use: Text
+    text: Text
+    sources: SourceIds
+
+
+class SideEffect(Model):
+    name: Text
+    frequency: Annotated[Frequency, Field(
+        description="very-common >=1/10, common >=1/100, uncommon >=1/1,000, rare >=1/10,000, "
+                    "very-rare, not-known")]
+    seriousness: Literal["mild", "serious"]
+    action: Annotated[Action, Field(
+        description="self-care: manage it yourself or ask a pharmacist; doctor: contact a "
+                    "doctor now; emergency: the emergency number")]
+    advice: Annotated[str, Field(
+        description="What to do beyond the tier's own words (which come from site.yaml).")] = ""
+    tags: list[Slug] = []
+    sources: SourceIds
+
+
+class Fact(Model):
+    """A row a comparison table can show, e.g. `effect_on_muscles`."""
+
+    label: Text
+    text: Text
+    sources: SourceIds
+
+
 class MedicineRecord(Model):
     """`content/medicines/<key>.yaml`: the medicine the key names."""
 
@@ -107,6 +153,15 @@ class MedicineRecord(Model):
     brand_names: list[Text] = []
     drug_class: Annotated[str, Field(alias="class", min_length=1)]
     summary: Text
+    uses: Uses = Uses()
+    doses: list[Dose] = []
+    side_effects: list[SideEffect] = []
+    stopping: Cited | None = None
+    facts: Annotated[
+        dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], Fact],
+        Field(description="Extra rows for comparison tables, keyed by row name."),
+    ] = {}
+    sources: Annotated[list[Source], Field(description="Sources only this record cites.")] = []
 
 
 class Topic(Model):
@@ -130,6 +185,15 @@ class CalloutTitles(Model):
     emergency: Text
     urgent: Text
     non_urgent: Annotated[str, Field(alias="non-urgent", min_length=1)]
+
+
+class ActionTiers(Model):
+    """What each side-effect tier tells the reader to do, in the site's own words/numbers."""
+
+    self_care: Annotated[str, Field(alias="self-care", min_length=1)] = (
+        "Manage it yourself or ask a pharmacist")
+    doctor: Text = "Contact a doctor or call 111 now"
+    emergency: Text = "Call 999 or go to A&E now"
 
 
 class NavLink(Model):
@@ -184,6 +248,9 @@ class SiteConfig(Model):
     emergency: Annotated[str, Field(min_length=1, description="Emergency line on every page.")]
     get_help: GetHelp
     callout_titles: CalloutTitles
+    action_tiers: ActionTiers = ActionTiers()
+    report_side_effect: Annotated[str, Field(
+        description="How readers report a side effect (e.g. the Yellow Card scheme).")] = ""
     faq_heading: Text = "Frequently asked questions"
     words_per_minute: Annotated[int, Field(gt=0)] = 200
     nav: list[NavLink] = []

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .diagnostics import Report, did_you_mean
+from .directives import parse_directive
 from .markdown_ext import CALLOUT_KINDS, CAPTION_PREFIX, Heading
 from .parse import Document, FaqItem, Parsed
 from .schema import (
@@ -70,6 +71,10 @@ class Medicine:
     key: str
     path: Path
     record: MedicineRecord
+    references: tuple[Reference, ...]  # numbered in reading order of the hub page
+
+    def number(self, source_id: str) -> int:
+        return next(r.number for r in self.references if r.source.id == source_id)
 
 
 @dataclass(frozen=True)
@@ -88,10 +93,10 @@ class Content:
 
 def validate(parsed: Parsed, config: SiteConfig, report: Report, *,
              drafts: bool = False) -> Content:
-    medicines = _medicines(parsed.medicines, report)
-    topics = _topics(parsed.topics, report)
     bibliography = _bibliography(parsed.bibliography, report)
-    known = _Known({m.key for m in medicines}, {t.key for t in topics}, bibliography)
+    medicines = _medicines(parsed.medicines, bibliography, report)
+    topics = _topics(parsed.topics, report)
+    known = _Known({m.key: m for m in medicines}, {t.key for t in topics}, bibliography)
 
     articles = []
     for doc in parsed.articles:
@@ -100,7 +105,7 @@ def validate(parsed: Parsed, config: SiteConfig, report: Report, *,
             articles.append(article)
     pages = []
     for doc in parsed.pages:
-        page = _page(doc, report)
+        page = _page(doc, known, report)
         if page and (drafts or not page.meta.draft):
             pages.append(page)
 
@@ -113,12 +118,13 @@ def validate(parsed: Parsed, config: SiteConfig, report: Report, *,
 
 @dataclass(frozen=True)
 class _Known:
-    medicines: set[str]
+    medicines: dict[str, Medicine]
     topics: set[str]
     bibliography: dict[str, Source]
 
 
-def _medicines(files: tuple[tuple[Path, YamlData], ...], report: Report) -> list[Medicine]:
+def _medicines(files: tuple[tuple[Path, YamlData], ...], bibliography: dict[str, Source],
+               report: Report) -> list[Medicine]:
     out = []
     for path, data in files:
         if not re.match(SLUG_PATTERN, path.stem):
@@ -132,8 +138,52 @@ def _medicines(files: tuple[tuple[Path, YamlData], ...], report: Report) -> list
             continue
         record = validate_model(MedicineRecord, data, path, report, what="a medicine record")
         if record:
-            out.append(Medicine(path.stem, path, record))
+            references = _record_references(record, bibliography, data, path, report)
+            if references is not None:
+                out.append(Medicine(path.stem, path, record, references))
     return out
+
+
+def record_citations(record: MedicineRecord):
+    """(key path, source ids) of every cited statement of a record, in reading order."""
+    for name in ("licensed", "off_label"):
+        for index, item in enumerate(getattr(record.uses, name)):
+            yield ("uses", name, index), item.sources
+    for index, dose in enumerate(record.doses):
+        yield ("doses", index), dose.sources
+    for index, effect in enumerate(record.side_effects):
+        yield ("side_effects", index), effect.sources
+    for key, fact in record.facts.items():
+        yield ("facts", key), fact.sources
+    if record.stopping:
+        yield ("stopping",), record.stopping.sources
+
+
+def _record_references(record: MedicineRecord, bibliography: dict[str, Source], data: YamlData,
+                       path: Path, report: Report) -> tuple[Reference, ...] | None:
+    own = {source.id: source for source in record.sources}
+    available = {**bibliography, **own}
+    order: dict[str, None] = {}
+    ok = True
+    for where, ids in record_citations(record):
+        for index, source_id in enumerate(ids):
+            if source_id not in available:
+                ok = False
+                report.error(path, data.line_of((*where, "sources", index)),
+                             "citation-unresolved",
+                             f"source '{source_id}' is not defined"
+                             f"{did_you_mean(source_id, available)}",
+                             "add it to this record's 'sources:' or to content/bibliography.yaml")
+            order.setdefault(source_id)
+    if not ok:
+        return None
+    refs = [Reference(n, available[sid], ()) for n, sid in enumerate(order, start=1)]
+    for source in record.sources:
+        if source.id not in order:
+            report.warning(path, data.line_of(("sources",)), "source-uncited",
+                           f"source '{source.id}' is listed but never cited",
+                           "cite it in 'sources:' of a statement, or remove it")
+    return tuple(refs)
 
 
 def _topics(file: tuple[Path, YamlData] | None, report: Report) -> list[TopicEntry]:
@@ -192,7 +242,7 @@ def _article(doc: Document, known: _Known, config: SiteConfig, report: Report) -
     path = doc.path
     data = YamlData(_safe_slug(doc.meta, path, report), doc.meta.lines, doc.meta.first_line)
     meta = validate_model(ArticleMeta, data, path, report, what="an article's front matter")
-    _check_body(doc, report)
+    embedded = _check_body(doc, known, report)
     if meta is None:
         return None
     ok = True
@@ -213,7 +263,9 @@ def _article(doc: Document, known: _Known, config: SiteConfig, report: Report) -
         report.error(path, data.line_of(("next_review",)), "review-order",
                      f"next_review ({meta.next_review}) is not after last_reviewed "
                      f"({meta.last_reviewed})", "set next_review to a later date")
-    references = _references(doc, meta, known.bibliography, data, report)
+    # a table built from a record cites the record's sources, so the article can too
+    record_sources = {s.id: s for key in embedded for s in known.medicines[key].record.sources}
+    references = _references(doc, meta, {**known.bibliography, **record_sources}, data, report)
     if not ok or references is None:
         return None
     slug = meta.slug or doc.stem
@@ -264,10 +316,18 @@ def _references(doc: Document, meta: ArticleMeta, bibliography: dict[str, Source
     return tuple(refs)
 
 
-def _check_body(doc: Document, report: Report) -> None:
-    """Markdown conventions that would otherwise fail quietly."""
+def _check_body(doc: Document, known: _Known, report: Report) -> set[str]:
+    """Markdown conventions that would otherwise fail quietly. Returns the medicines whose
+    records the page embeds as tables."""
     lines = doc.body_lines()
+    records = {k: m.record.model_dump(by_alias=True) for k, m in known.medicines.items()}
+    embedded: set[str] = set()
     for line, text in lines:
+        directive = parse_directive(text, records)
+        if directive is not None:
+            for code, message, hint in directive.problems:
+                report.error(doc.path, line, code, message, hint)
+            embedded |= {k for k in directive.medicines if k in records}
         match = CALLOUT_RE.match(text)
         if match and match.group(1) not in CALLOUT_KINDS:
             report.error(doc.path, line, "callout-unknown",
@@ -293,12 +353,13 @@ def _check_body(doc: Document, report: Report) -> None:
                          "this table has no caption",
                          f"write a line '{CAPTION_PREFIX} what the table shows' above the "
                          "table, with a blank line between them")
+    return embedded
 
 
-def _page(doc: Document, report: Report) -> Page | None:
+def _page(doc: Document, known: _Known, report: Report) -> Page | None:
     data = YamlData(_safe_slug(doc.meta, doc.path, report), doc.meta.lines, doc.meta.first_line)
     meta = validate_model(PageMeta, data, doc.path, report, what="a page's front matter")
-    _check_body(doc, report)
+    _check_body(doc, known, report)
     if meta is None:
         return None
     return Page(doc.path, meta.slug or doc.stem, meta, doc.html, doc)

@@ -1,0 +1,164 @@
+"""Medicine records as data: hub pages, embedded tables, and their errors."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+from conftest import ARTICLE, REPO, parse_page
+
+from careleaf.directives import FREQUENCY_WORDS
+
+RECORD = """\
+name: Gabapentin
+brand_names: [Neurontin]
+class: Anticonvulsant
+summary: For epilepsy and nerve pain.
+side_effects:
+  - name: Feeling sleepy
+    frequency: very-common
+    seriousness: mild
+    action: self-care
+    advice: Do not drive.
+    tags: [sleep]
+    sources: [label]
+  - name: Muscle jerks
+    frequency: not-known
+    seriousness: mild
+    action: doctor
+    tags: [muscle]
+    sources: [label]
+  - name: Slow or shallow breathing
+    frequency: rare
+    seriousness: serious
+    action: emergency
+    tags: [breathing]
+    sources: [label]
+facts:
+  effect_on_muscles: {label: Effect on muscles, text: Not a relaxant., sources: [label]}
+sources:
+  - {id: label, title: Neurontin prescribing information, publisher: Pfizer}
+"""
+REC = "content/medicines/gabapentin.yaml"
+ART = "content/articles/gabapentin-twitching.md"
+
+
+def with_body(extra: str) -> str:
+    return ARTICLE + "\n" + extra + "\n"
+
+
+def test_bundled_hub_words_every_frequency_as_leaflets_do(bundled_site):
+    for key in ("amitriptyline", "gabapentin", "cyclobenzaprine"):
+        record = yaml.safe_load((REPO / f"content/medicines/{key}.yaml").read_text())
+        page = parse_page(bundled_site / f"medicines/{key}/index.html")
+        items = page.xpath("//ul[@class='side-effects']/li")
+        assert len(items) == len(record["side_effects"])
+        by_name = {li.xpath("./strong")[0].text_content(): li.text_content() for li in items}
+        for effect in record["side_effects"]:
+            words = FREQUENCY_WORDS[effect["frequency"]]
+            assert words[0].lower() + words[1:] in by_name[effect["name"]], effect["name"]
+        cards = page.xpath("//div[starts-with(@class,'care-card')]/@class")
+        assert cards[0] == "care-card care-card--emergency"  # emergency ones first
+        assert "Yellow Card" in page.text_content()
+
+
+def test_hub_groups_by_tier_in_site_words(make_site, cli):
+    root = make_site({REC: RECORD})
+    out = root / "_site"
+    assert cli("--root", str(root), "build", "--out", str(out)).code == 0
+    page = parse_page(out / "medicines/gabapentin/index.html")
+    titles = [t.text_content() for t in page.xpath("//h3[@class='care-card__title']")]
+    assert titles[0].startswith("Emergency advice:")
+    assert [t.split(": ", 1)[1].split(" if")[0].split(" for")[0] for t in titles] == [
+        "Call 999 or go to A&E now", "Contact a doctor or call 111 now",
+        "Manage it yourself or ask a pharmacist"]
+    refs = page.xpath("//section[@class='references']//li/@id")
+    assert refs == ["ref-label"]
+
+
+def test_side_effects_directive_builds_the_table_from_the_record(make_site, cli):
+    root = make_site({REC: RECORD, ART: with_body(":: side-effects gabapentin")})
+    out = root / "_site"
+    result = cli("--root", str(root), "build", "--out", str(out))
+    assert result.code == 0, result.err
+    page = parse_page(out / "articles/gabapentin-twitching/index.html")
+    table = page.xpath("//table")[0]
+    assert table.xpath("./caption")[0].text_content() == "Side effects of gabapentin and what to do"
+    rows = [[c.text_content() for c in tr] for tr in table.xpath("./tbody/tr")]
+    assert [r[0] for r in rows] == ["Slow or shallow breathing", "Muscle jerks", "Feeling sleepy"]
+    assert rows[2][1] == "May affect more than 1 in 10 people"
+    assert rows[0][2].startswith("Call 999 or go to A&E now.")
+    assert table.xpath("./tbody/tr/th[@scope='row']") and table.getparent().get("role") == "region"
+    # the record's source is cited, so it is in the article's references
+    assert page.xpath("//section[@class='references']//li[@id='ref-label']")
+
+
+def test_filtered_and_compare_directives(make_site, cli):
+    body = (":: side-effects gabapentin tag=muscle\n\n"
+            ":: compare gabapentin gabapentin rows=class,effect_on_muscles,muscle_side_effects")
+    root = make_site({REC: RECORD, ART: with_body(body)})
+    out = root / "_site"
+    assert cli("--root", str(root), "build", "--out", str(out)).code == 0
+    page = parse_page(out / "articles/gabapentin-twitching/index.html")
+    first, second = page.xpath("//table")
+    assert [tr[0].text_content() for tr in first.xpath("./tbody/tr")] == ["Muscle jerks"]
+    assert [tr[0].text_content() for tr in second.xpath("./tbody/tr")] == [
+        "Type of medicine", "Effect on muscles", "Effects on muscles reported"]
+    assert second.xpath("./tbody/tr")[1][1].text_content().startswith("Not a relaxant.")
+
+
+def test_a_changed_record_changes_every_page_that_embeds_it(make_site, cli):
+    other = ARTICLE.replace("published:", "slug: second\npublished:").replace(
+        "title: Gabapentin and twitching", "title: Second article")
+    files = {REC: RECORD, ART: with_body(":: side-effects gabapentin"),
+             "content/articles/second.md": with_body_of(other, ":: side-effects gabapentin")}
+    root = make_site(files)
+    out = root / "_site"
+    assert cli("--root", str(root), "build", "--out", str(out)).code == 0
+    (root / REC).write_text(RECORD.replace("Muscle jerks", "Sudden muscle jerks"))
+    assert cli("--root", str(root), "build", "--out", str(out)).code == 0
+    for page in ("articles/gabapentin-twitching/index.html", "articles/second/index.html",
+                 "medicines/gabapentin/index.html"):
+        text = (out / page).read_text()
+        assert "Sudden muscle jerks" in text, page
+
+
+def with_body_of(article: str, extra: str) -> str:
+    return article + "\n" + extra + "\n"
+
+
+BAD = {
+    "unknown-medicine": (":: side-effects gabapentine", "unknown-medicine"),
+    "unknown-row": (":: compare gabapentin gabapentin rows=class,colour", "directive-row-unknown"),
+    "unknown-filter": (":: side-effects gabapentin colour=red", "directive-filter-unknown"),
+    "unknown-tag": (":: side-effects gabapentin tag=kidneys", "directive-filter-unknown"),
+    "unknown-directive": (":: interactions gabapentin", "directive-unknown"),
+    "compare-needs-rows": (":: compare gabapentin gabapentin", "directive-syntax"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_directive_errors_name_file_and_line(case, make_site, cli):
+    line, code = BAD[case]
+    text = with_body(line)
+    root = make_site({REC: RECORD, ART: text})
+    result = cli("--root", str(root), "check")
+    expected = text.split("\n").index(line) + 1
+    assert result.code == 1 and "Traceback" not in result.err
+    assert re.search(rf"^{ART}:{expected}:1: error\[{code}\]", result.err, re.M), result.err
+
+
+@pytest.mark.parametrize(("old", "new", "code", "needle"), [
+    ("frequency: rare", "frequency: sometimes", "schema-value", "frequency: sometimes"),
+    ("action: doctor", "action: gp", "schema-value", "action: gp"),
+    ("    sources: [label]\n  - name: Slow", "    sources: [lable]\n  - name: Slow",
+     "citation-unresolved", "sources: [lable]"),
+])
+def test_record_errors_name_file_and_line(make_site, cli, old, new, code, needle):
+    text = RECORD.replace(old, new, 1)
+    assert text != RECORD
+    root = make_site({REC: text})
+    result = cli("--root", str(root), "check")
+    expected = next(i for i, line in enumerate(text.split("\n"), 1) if needle in line)
+    assert re.search(rf"^{REC}:{expected}:1: error\[{code}\]", result.err, re.M), result.err
