@@ -63,6 +63,7 @@ _CHECKS = [
     # 8. uniqueness
     Check("slug-duplicate", E, "uniqueness", "two files with one slug", False),
     Check("title-duplicate", E, "uniqueness", "two articles with one title"),
+    Check("glossary-duplicate", E, "uniqueness", "a glossary term or alias listed twice", False),
     Check("output-duplicate", E, "uniqueness", "two pages written to one file", False),
     Check("slug-reserved", E, "uniqueness", "a page slug the site uses itself", False),
     Check("slug-unsafe", E, "uniqueness", "a slug that would leave the output folder", False),

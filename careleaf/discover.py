@@ -8,7 +8,7 @@ from pathlib import Path
 from .diagnostics import Report
 
 ARTICLES, PAGES, MEDICINES = "articles", "pages", "medicines"
-TOPICS_FILE, BIBLIOGRAPHY_FILE = "topics.yaml", "bibliography.yaml"
+TOPICS_FILE, BIBLIOGRAPHY_FILE, GLOSSARY_FILE = "topics.yaml", "bibliography.yaml", "glossary.yaml"
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,7 @@ class Inventory:
     medicines: tuple[Path, ...]
     topics: Path | None
     bibliography: Path | None
+    glossary: Path | None
 
 
 def _ignored(path: Path) -> bool:
@@ -40,7 +41,7 @@ def discover(content: Path, report: Report) -> Inventory:
     if not content.is_dir():
         report.error(content, 1, "content-missing", "there is no content/ folder",
                      "create content/articles/ and put Markdown articles in it")
-        return Inventory((), (), (), None, None)
+        return Inventory((), (), (), None, None, None)
 
     def collect(kind: str, suffix: str) -> tuple[Path, ...]:
         found = []
@@ -59,13 +60,13 @@ def discover(content: Path, report: Report) -> Inventory:
     medicines = collect(MEDICINES, ".yaml")
 
     known = {content / name for name in (ARTICLES, PAGES, MEDICINES, TOPICS_FILE,
-                                           BIBLIOGRAPHY_FILE)}
+                                           BIBLIOGRAPHY_FILE, GLOSSARY_FILE)}
     for path in sorted(content.iterdir()):
         if path not in known and not _ignored(path):
             report.error(
                 path, 1, "file-unknown", f"Careleaf does not know what '{path.name}' is",
-                f"content/ holds {ARTICLES}/, {PAGES}/, {MEDICINES}/, {TOPICS_FILE} and "
-                f"{BIBLIOGRAPHY_FILE}; move other files out of it",
+                f"content/ holds {ARTICLES}/, {PAGES}/, {MEDICINES}/, {TOPICS_FILE}, "
+                f"{BIBLIOGRAPHY_FILE} and {GLOSSARY_FILE}; move other files out of it",
             )
 
     def optional(name: str) -> Path | None:
@@ -73,4 +74,4 @@ def discover(content: Path, report: Report) -> Inventory:
         return path if path.is_file() else None
 
     return Inventory(articles, pages, medicines, optional(TOPICS_FILE),
-                     optional(BIBLIOGRAPHY_FILE))
+                     optional(BIBLIOGRAPHY_FILE), optional(GLOSSARY_FILE))

@@ -17,7 +17,7 @@ from .validate import Article, Content, Medicine, Page, TopicEntry
 
 RELATED_LIMIT = 3
 RESERVED = {"articles", "medicines", "topics", "static", "404.html", "feed.xml",
-            "sitemap.xml", "robots.txt", "pagefind", "search"}
+            "sitemap.xml", "robots.txt", "pagefind", "search", "glossary", "compare", "_headers"}
 
 
 @dataclass(frozen=True)
@@ -134,6 +134,12 @@ def make_site(config: SiteConfig, content: Content, today: dt.date, report: Repo
             urls.page(page.slug), "page.html", page.meta.title, page.meta.description,
             (home, Crumb(page.meta.title, None)), page.meta.last_reviewed,
             context={"page": page},
+        ))
+    if content.glossary and content.glossary.entries:
+        routes.append(Route(
+            "glossary/", "glossary.html", "Glossary",
+            "Plain-English meanings of the medical words used on this site.",
+            (home, Crumb("Glossary", None)), None, context={"glossary": content.glossary},
         ))
     routes.append(Route("404.html", "404.html", "Page not found",
                         "The page you asked for is not here.", (), in_sitemap=False))

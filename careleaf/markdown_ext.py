@@ -47,6 +47,7 @@ class DocumentState:
 
     citations: dict[str, list[str]] = field(default_factory=dict)  # id -> anchors, in order
     callout_kinds: list[str] = field(default_factory=list)
+    glossary_used: set[str] = field(default_factory=set)  # a term is marked once per page
     callouts: int = 0
     tables: int = 0
 
@@ -189,12 +190,77 @@ class StructureProcessor(Treeprocessor):
             link.set("class", "external")
 
 
+class GlossaryProcessor(Treeprocessor):
+    """Links the first use of each glossary term on a page to its definition."""
+
+    SKIP_TAGS = {"a", "h1", "h2", "h3", "h4", "h5", "h6", "code", "pre", "sup", "caption",
+                 "summary", "dfn", "abbr"}
+    SKIP_CLASSES = {"callout__title", "visually-hidden"}
+
+    def __init__(self, md: markdown.Markdown, holder: CareleafExtension):
+        super().__init__(md)
+        self.holder = holder
+
+    def run(self, root: etree.Element) -> None:
+        if self.holder.glossary_re is not None:
+            self._walk(root)
+
+    def _skipped(self, element: etree.Element) -> bool:
+        classes = set(element.get("class", "").split())
+        return element.tag in self.SKIP_TAGS or bool(classes & self.SKIP_CLASSES)
+
+    def _walk(self, element: etree.Element) -> None:
+        if self._skipped(element):
+            return
+        links = self._mark(element.text)
+        if links:
+            element.text = links.pop(0)
+            for offset, link in enumerate(links):
+                element.insert(offset, link)
+        for child in list(element):
+            self._walk(child)
+            links = self._mark(child.tail)
+            if links:
+                child.tail = links.pop(0)
+                position = list(element).index(child) + 1
+                for offset, link in enumerate(links):
+                    element.insert(position + offset, link)
+
+    def _mark(self, text: str | None) -> list | None:
+        """[text before, <a>, <a>, ...] with each link's tail set, or None."""
+        if not text:
+            return None
+        state, pattern = self.holder.state, self.holder.glossary_re
+        parts: list = [""]
+        position = 0
+        for match in pattern.finditer(text):
+            term_id = self.holder.glossary_ids[match.group(0).casefold()]
+            if term_id in state.glossary_used:
+                continue
+            state.glossary_used.add(term_id)
+            link = etree.Element("a", {"class": "glossary-term",
+                                       "href": self.holder.urls.url(f"glossary/#{term_id}")})
+            link.text = match.group(0)
+            if len(parts) == 1:
+                parts[0] = text[position:match.start()]
+            else:
+                parts[-1].tail = text[position:match.start()]
+            parts.append(link)
+            position = match.end()
+        if len(parts) == 1:
+            return None
+        parts[-1].tail = text[position:]
+        return parts
+
+
 class CareleafExtension(Extension):
     def __init__(self, config: SiteConfig, urls: Urls):
         super().__init__()
         self.site = config
         self.urls = urls
         self.state = DocumentState()
+        self.glossary_re: re.Pattern[str] | None = None
+        self.glossary_ids: dict[str, str] = {}  # casefolded term or alias -> entry id
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API)
         # Not registered with md.registerExtension: Markdown.reset() would then clear the
@@ -207,6 +273,7 @@ class CareleafExtension(Extension):
         )
         md.inlinePatterns.register(CitationPattern(self), "citation", 185)
         md.treeprocessors.register(StructureProcessor(md, self), "careleaf-structure", 15)
+        md.treeprocessors.register(GlossaryProcessor(md, self), "careleaf-glossary", 14)
 
     def new_document(self) -> None:
         self.state = DocumentState()
@@ -274,6 +341,19 @@ class MarkdownRenderer:
             extension_configs={"toc": {"toc_depth": "2-3"}},
             output_format="html",
         )
+
+    def set_glossary(self, entries: list[dict]) -> None:
+        """Terms (and aliases) whose first use on each page links to the glossary."""
+        ids = {}
+        for entry in entries:
+            for word in [entry.get("term"), *(entry.get("aliases") or [])]:
+                if isinstance(word, str) and isinstance(entry.get("id"), str):
+                    ids.setdefault(word.casefold(), entry["id"])
+        self.ext.glossary_ids = ids
+        words = sorted(ids, key=len, reverse=True)  # "tricyclic antidepressant" before "tricyclic"
+        self.ext.glossary_re = re.compile(
+            r"(?<!\w)(" + "|".join(map(re.escape, words)) + r")(?!\w)", re.IGNORECASE
+        ) if words else None
 
     def start_document(self) -> None:
         """Citation numbers and ids run on across the parts of one document."""

@@ -181,6 +181,7 @@ class Parsed:
     medicines: tuple[tuple[Path, YamlData], ...]
     topics: tuple[Path, YamlData] | None
     bibliography: tuple[Path, YamlData] | None
+    glossary: tuple[Path, YamlData] | None
 
 
 def parse(inventory: Inventory, renderer: MarkdownRenderer, faq_heading: str,
@@ -197,5 +198,8 @@ def parse(inventory: Inventory, renderer: MarkdownRenderer, faq_heading: str,
     medicines = tuple(d for d in (data_file(p) for p in inventory.medicines) if d)
     renderer.records = {path.stem: data.data for path, data in medicines
                         if isinstance(data.data, dict)}
+    glossary = data_file(inventory.glossary)  # and the glossary: first uses are marked
+    if glossary and isinstance(glossary[1].data, list):
+        renderer.set_glossary([e for e in glossary[1].data if isinstance(e, dict)])
     return Parsed(documents(inventory.articles), documents(inventory.pages), medicines,
-                  data_file(inventory.topics), data_file(inventory.bibliography))
+                  data_file(inventory.topics), data_file(inventory.bibliography), glossary)

@@ -120,6 +120,7 @@ def environment(templates: Path, site: Site, versions: dict[str, str]) -> jinja2
         medicines=site.content.medicines, topics=site.content.topics,
         articles=site.content.articles, pages=site.content.pages,
         medicine=site.medicine, topic=site.topic,
+        glossary_entries=site.content.glossary.entries if site.content.glossary else (),
     )
     env.filters.update(
         long_date=long_date, json_ld=json_ld,

@@ -171,6 +171,16 @@ class Topic(Model):
     description: Text
 
 
+class GlossaryEntry(Model):
+    """One entry of `content/glossary.yaml`."""
+
+    term: Text
+    id: Slug
+    aliases: Annotated[list[Text], Field(description="Other words for it, also marked.")] = []
+    definition: Text
+    sources: list[Annotated[str, Field(pattern=SOURCE_ID_PATTERN)]] = []
+
+
 class GetHelpItem(Model):
     kind: Literal["emergency", "urgent", "non-urgent"]
     text: Text
@@ -274,6 +284,7 @@ SCHEMAS: dict[str, type[Model]] = {
     "page": PageMeta,
     "medicine": MedicineRecord,
     "topic": Topic,
+    "glossary-entry": GlossaryEntry,
     "source": Source,
 }
 

@@ -19,6 +19,7 @@ from .parse import Document, FaqItem, Parsed
 from .schema import (
     SLUG_PATTERN,
     ArticleMeta,
+    GlossaryEntry,
     MedicineRecord,
     PageMeta,
     SiteConfig,
@@ -78,6 +79,16 @@ class Medicine:
 
 
 @dataclass(frozen=True)
+class Glossary:
+    path: Path
+    entries: tuple[GlossaryEntry, ...]  # A to Z
+    references: tuple[Reference, ...]
+
+    def number(self, source_id: str) -> int:
+        return next(r.number for r in self.references if r.source.id == source_id)
+
+
+@dataclass(frozen=True)
 class TopicEntry:
     key: str
     topic: Topic
@@ -89,6 +100,7 @@ class Content:
     pages: tuple[Page, ...]
     medicines: tuple[Medicine, ...]
     topics: tuple[TopicEntry, ...]
+    glossary: Glossary | None = None
 
 
 def validate(parsed: Parsed, config: SiteConfig, report: Report, *,
@@ -113,7 +125,8 @@ def validate(parsed: Parsed, config: SiteConfig, report: Report, *,
     _unique_slugs(pages, "pages", report)
     articles.sort(key=lambda a: (-a.meta.last_reviewed.toordinal(), a.meta.title))
     pages.sort(key=lambda p: p.meta.title)
-    return Content(tuple(articles), tuple(pages), tuple(medicines), tuple(topics))
+    glossary = _glossary(parsed.glossary, bibliography, report)
+    return Content(tuple(articles), tuple(pages), tuple(medicines), tuple(topics), glossary)
 
 
 @dataclass(frozen=True)
@@ -161,11 +174,19 @@ def record_citations(record: MedicineRecord):
 
 def _record_references(record: MedicineRecord, bibliography: dict[str, Source], data: YamlData,
                        path: Path, report: Report) -> tuple[Reference, ...] | None:
-    own = {source.id: source for source in record.sources}
+    return cited_references(record_citations(record), record.sources, bibliography, data, path,
+                            report)
+
+
+def cited_references(citations, own_sources: list[Source], bibliography: dict[str, Source],
+                     data: YamlData, path: Path, report: Report) -> tuple[Reference, ...] | None:
+    """Number the sources of a data file's statements in reading order, reporting any id
+    that is not defined (None then). `citations` yields (key path, source ids)."""
+    own = {source.id: source for source in own_sources}
     available = {**bibliography, **own}
     order: dict[str, None] = {}
     ok = True
-    for where, ids in record_citations(record):
+    for where, ids in citations:
         for index, source_id in enumerate(ids):
             if source_id not in available:
                 ok = False
@@ -173,17 +194,47 @@ def _record_references(record: MedicineRecord, bibliography: dict[str, Source], 
                              "citation-unresolved",
                              f"source '{source_id}' is not defined"
                              f"{did_you_mean(source_id, available)}",
-                             "add it to this record's 'sources:' or to content/bibliography.yaml")
+                             "add it to this file's 'sources:' or to content/bibliography.yaml")
             order.setdefault(source_id)
     if not ok:
         return None
-    refs = [Reference(n, available[sid], ()) for n, sid in enumerate(order, start=1)]
-    for source in record.sources:
+    for source in own_sources:
         if source.id not in order:
             report.warning(path, data.line_of(("sources",)), "source-uncited",
                            f"source '{source.id}' is listed but never cited",
                            "cite it in 'sources:' of a statement, or remove it")
-    return tuple(refs)
+    return tuple(Reference(n, available[sid], ()) for n, sid in enumerate(order, start=1))
+
+
+def _glossary(file: tuple[Path, YamlData] | None, bibliography: dict[str, Source],
+              report: Report) -> Glossary | None:
+    if file is None:
+        return None
+    path, data = file
+    if not isinstance(data.data, list):
+        report.error(path, 1, "schema-type", "glossary.yaml must be a list of terms",
+                     "start each term with '- term: ...'")
+        return None
+    entries: list[GlossaryEntry] = []
+    seen: dict[str, int] = {}
+    for index in range(len(data.data)):
+        entry = validate_model(GlossaryEntry, data, path, report, where=(index,),
+                               what="a glossary term")
+        if entry is None:
+            continue
+        for word in [entry.term, *entry.aliases]:
+            key = word.casefold()
+            if key in seen:
+                report.error(path, data.line_of((index,)), "glossary-duplicate",
+                             f"'{word}' is already in the glossary (line {seen[key]})",
+                             "each term or alias may appear once")
+            seen.setdefault(key, data.line_of((index,)))
+        entries.append(entry)
+    citations = (((index, ), entry.sources) for index, entry in enumerate(entries))
+    references = cited_references(citations, [], bibliography, data, path, report)
+    if references is None:
+        return None
+    return Glossary(path, tuple(sorted(entries, key=lambda e: e.term.casefold())), references)
 
 
 def _topics(file: tuple[Path, YamlData] | None, report: Report) -> list[TopicEntry]:

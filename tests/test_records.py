@@ -162,3 +162,59 @@ def test_record_errors_name_file_and_line(make_site, cli, old, new, code, needle
     result = cli("--root", str(root), "check")
     expected = next(i for i, line in enumerate(text.split("\n"), 1) if needle in line)
     assert re.search(rf"^{REC}:{expected}:1: error\[{code}\]", result.err, re.M), result.err
+
+
+GLOSSARY = """\
+- term: Myoclonus
+  id: myoclonus
+  aliases: [muscle jerks]
+  definition: Sudden, brief jerks of a muscle that you cannot control.
+  sources: [label]
+- term: Neuropathic pain
+  id: neuropathic-pain
+  aliases: [nerve pain]
+  definition: Pain from damaged or irritated nerves.
+"""
+
+
+def test_glossary_marks_only_the_first_use_on_each_page(make_site, cli):
+    body = ("Myoclonus is rare [@label]. More about myoclonus and muscle jerks [@label].\n\n"
+            "## Frequently asked questions\n\n### Is it nerve pain?\n\n"
+            "Nerve pain is different from myoclonus [@label].")
+    root = make_site({ART: ARTICLE.replace("Gabapentin can cause jerks [@label].", body),
+                      "content/glossary.yaml": GLOSSARY.replace(
+                          "  sources: [label]\n", "  sources: [label-b]\n"),
+                      "content/bibliography.yaml": "- {id: label-b, title: T, publisher: P}\n"})
+    out = root / "_site"
+    result = cli("--root", str(root), "build", "--out", str(out))
+    assert result.code == 0, result.err
+    page = parse_page(out / "articles/gabapentin-twitching/index.html")
+    links = page.xpath("//a[@class='glossary-term']")
+    assert [(a.text, a.get("href")) for a in links] == [
+        ("Myoclonus", "/glossary/#myoclonus"), ("Nerve pain", "/glossary/#neuropathic-pain")]
+    assert not page.xpath("//h3//a[@class='glossary-term']")  # headings are left alone
+    glossary = parse_page(out / "glossary/index.html")
+    assert [dt.get("id") for dt in glossary.xpath("//dl[@class='glossary']/dt")] == [
+        "myoclonus", "neuropathic-pain"]
+    assert glossary.xpath("//dt[@id='myoclonus']/dfn")[0].text == "Myoclonus"
+    assert glossary.xpath("//section[@class='references']//li[@id='ref-label-b']")
+
+
+def test_bundled_glossary_has_the_required_terms(bundled_site):
+    page = parse_page(bundled_site / "glossary/index.html")
+    ids = set(page.xpath("//dl[@class='glossary']/dt/@id"))
+    assert {"hyponatraemia", "myoclonus", "serotonin-syndrome", "anticholinergic",
+            "neuropathic-pain", "fibromyalgia", "off-label", "taper",
+            "tricyclic-antidepressant", "alpha-2-delta"} <= ids
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    (GLOSSARY + "- {term: Jerks, id: jerks, aliases: [Myoclonus], definition: x}\n",
+     "glossary-duplicate"),
+    (GLOSSARY + "- {term: Jerks, id: Jerks!, definition: x}\n", "schema-value"),
+])
+def test_glossary_errors(make_site, cli, text, code):
+    root = make_site({"content/glossary.yaml": text})
+    result = cli("--root", str(root), "check")
+    assert result.code == 1 and f"content/glossary.yaml:10:1: error[{code}]" in result.err, \
+        result.err
