@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .checks import ArticleStats, check_content, check_links
+from .compare import comparisons
 from .config import load_project
 from .diagnostics import Report
 from .discover import discover
@@ -64,6 +65,7 @@ def build(
     renderer = MarkdownRenderer(config, Urls(config.base_url))
     parsed = parse(inventory, renderer, config.faq_heading, report)
     content = validate(parsed, config, report, drafts=drafts)
+    content = replace(content, comparisons=comparisons(content, renderer))
     today = build_date()
     stats = check_content(content, parsed, config, today, report)
     report.raise_if_errors()

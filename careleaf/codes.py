@@ -93,6 +93,7 @@ _CHECKS = [
     Check("template-error", E, "build", "a template that fails while rendering", False),
     Check("output-unsafe", E, "build", "an output folder Careleaf will not replace", False),
     Check("write-failed", E, "build", "the site could not be written", False),
+    Check("search-index-failed", E, "build", "Pagefind could not index the site", False),
 ]
 
 CHECKS: dict[str, Check] = {check.code: check for check in _CHECKS}

@@ -36,6 +36,7 @@ class Route:
     lastmod: dt.date | None = None
     in_sitemap: bool = True
     og_type: str = "website"
+    searchable: bool = True  # indexed by Pagefind (lists, search and 404 are not)
     context: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -92,15 +93,17 @@ def make_site(config: SiteConfig, content: Content, today: dt.date, report: Repo
     topics_crumb = Crumb("Topics", "topics/")
     newest = _latest(content.articles)
     routes: list[Route] = [
-        Route(urls.home(), "home.html", config.title, config.tagline, (), newest),
+        Route(urls.home(), "home.html", config.title, config.tagline, (), newest,
+              searchable=False),
         Route("articles/", "articles.html", "All articles",
-              f"Every article on {config.title}.", (home, Crumb("All articles", None)), newest),
+              f"Every article on {config.title}.", (home, Crumb("All articles", None)), newest,
+              searchable=False),
         Route("medicines/", "medicines.html", "Medicines A to Z",
               "The medicines this site covers, with their side effects and articles.",
-              (home, Crumb("Medicines", None)), newest),
+              (home, Crumb("Medicines", None)), newest, searchable=False),
         Route("topics/", "topics.html", "Topics",
               "Articles grouped by the symptom or question they cover.",
-              (home, Crumb("Topics", None)), newest),
+              (home, Crumb("Topics", None)), newest, searchable=False),
     ]
     for article in content.articles:
         first = article.meta.medicines[0]
@@ -135,14 +138,28 @@ def make_site(config: SiteConfig, content: Content, today: dt.date, report: Repo
             (home, Crumb(page.meta.title, None)), page.meta.last_reviewed,
             context={"page": page},
         ))
+    for comparison in content.comparisons:
+        first, second = comparison.medicines
+        title = f"{first.record.name} and {second.record.name.lower()} compared"
+        routes.append(Route(
+            urls.compare(comparison.slug), "compare.html", title,
+            f"{title}: what each is for, how it affects muscles, side effects and stopping.",
+            (home, medicines_crumb, Crumb(title, None)),
+            _latest(by_medicine[first.key] + by_medicine[second.key]),
+            context={"comparison": comparison},
+        ))
     if content.glossary and content.glossary.entries:
         routes.append(Route(
             "glossary/", "glossary.html", "Glossary",
             "Plain-English meanings of the medical words used on this site.",
             (home, Crumb("Glossary", None)), None, context={"glossary": content.glossary},
         ))
+    routes.append(Route("search/", "search.html", "Search",
+                        f"Search {config.title}.", (home, Crumb("Search", None)),
+                        in_sitemap=False, searchable=False))
     routes.append(Route("404.html", "404.html", "Page not found",
-                        "The page you asked for is not here.", (), in_sitemap=False))
+                        "The page you asked for is not here.", (), in_sitemap=False,
+                        searchable=False))
     _one_route_per_file(routes, report)
     return Site(config, urls, today, content, by_medicine, by_topic, related, tuple(routes))
 

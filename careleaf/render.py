@@ -27,7 +27,9 @@ DISCLAIMER_MARK = 'data-careleaf="disclaimer"'
 # `_headers` file that Netlify and Cloudflare Pages apply. No 'unsafe-inline' anywhere:
 # pages run no inline script or style. frame-ancestors only works as a real header.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; "
+    "default-src 'self'; img-src 'self'; style-src 'self'; "
+    # the search page's Pagefind runs WebAssembly; that needs this, not 'unsafe-eval'
+    "script-src 'self' 'wasm-unsafe-eval'; "
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'"
 )
 
@@ -112,7 +114,74 @@ def environment(templates: Path, site: Site, versions: dict[str, str]) -> jinja2
         return [(action, [e for e in effects if e.action == action]) for action in ACTION_ORDER
                 if any(e.action == action for e in effects)]
 
+    def comparisons_of(key: str):
+        return [c for c in site.content.comparisons if key in (m.key for m in c.medicines)]
+
+    def source_data(source) -> dict[str, Any]:
+        data: dict[str, Any] = {"@type": "CreativeWork", "name": source.title,
+                                "publisher": {"@type": "Organization", "name": source.publisher}}
+        if source.url:
+            data["url"] = source.url
+        if source.date:
+            data["datePublished"] = source.date
+        return data
+
+    def article_data(article) -> dict[str, Any]:
+        meta = article.meta
+        return {
+            "@context": "https://schema.org", "@type": "MedicalWebPage",
+            "name": meta.title, "headline": meta.title, "description": meta.description,
+            "url": urls.url(urls.article(article.slug), absolute=True),
+            "inLanguage": site.config.language,
+            "datePublished": meta.published.isoformat(),
+            "lastReviewed": meta.last_reviewed.isoformat(),
+            "author": {"@type": "Organization", "name": meta.author},
+            "reviewedBy": {"@type": "Organization", "name": meta.reviewed_by},
+            "publisher": {"@type": "Organization", "name": site.config.publisher},
+            "medicalAudience": {"@type": "MedicalAudience", "audienceType": "Patient"},
+            "about": [{"@type": "Drug", "name": site.medicine(key).record.name,
+                       "url": urls.url(urls.medicine(key), absolute=True)}
+                      for key in meta.medicines],
+            "citation": [source_data(ref.source) for ref in article.references],
+        }
+
+    def drug_data(medicine) -> dict[str, Any]:
+        record = medicine.record
+
+        def outcomes(serious: bool) -> list[dict[str, str]]:
+            return [{"@type": "MedicalEntity", "name": e.name} for e in record.side_effects
+                    if (e.seriousness == "serious") == serious]
+
+        data: dict[str, Any] = {
+            "@context": "https://schema.org", "@type": "Drug", "name": record.name,
+            "nonProprietaryName": record.name, "description": record.summary,
+            "url": urls.url(urls.medicine(medicine.key), absolute=True),
+            "drugClass": {"@type": "DrugClass", "name": record.drug_class},
+        }
+        if record.brand_names:
+            data["proprietaryName"] = list(record.brand_names)
+        if outcomes(False):
+            data["adverseOutcome"] = outcomes(False)
+        if outcomes(True):
+            data["seriousAdverseOutcome"] = outcomes(True)
+        return data
+
+    def website_data() -> dict[str, Any]:
+        return {
+            "@context": "https://schema.org", "@type": "WebSite", "name": site.config.title,
+            "url": urls.url(absolute=True), "inLanguage": site.config.language,
+            "potentialAction": {
+                "@type": "SearchAction",
+                "target": {"@type": "EntryPoint",
+                           "urlTemplate": urls.url("search/", absolute=True)
+                           + "?q={search_term_string}"},
+                "query-input": "required name=search_term_string",
+            },
+        }
+
     env.globals.update(
+        comparisons_of=comparisons_of, article_data=article_data, drug_data=drug_data,
+        website_data=website_data,
         cite=cite, side_effects_by_action=side_effects_by_action,
         frequency_words=FREQUENCY_IN_TEXT,
         crumb_items=crumb_items, faq_entities=faq_entities, csp=CONTENT_SECURITY_POLICY,
@@ -127,6 +196,8 @@ def environment(templates: Path, site: Site, versions: dict[str, str]) -> jinja2
         article_card=lambda a: (a.meta.title, urls.article(a.slug), a.meta.description),
         medicine_card=lambda m: (m.record.name, urls.medicine(m.key), m.record.summary),
         topic_card=lambda t: (t.topic.title, urls.topic(t.key), t.topic.description),
+        medicine_name=lambda key: site.medicine(key).record.name,
+        topic_title=lambda key: site.topic(key).topic.title,
     )
     return env
 

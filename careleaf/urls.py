@@ -46,6 +46,9 @@ class Urls:
     def topic(self, key: str) -> str:
         return f"topics/{key}/"
 
+    def compare(self, slug: str) -> str:
+        return f"compare/{slug}/"
+
     def page(self, slug: str) -> str:
         return f"{slug}/"
 

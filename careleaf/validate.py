@@ -101,6 +101,7 @@ class Content:
     medicines: tuple[Medicine, ...]
     topics: tuple[TopicEntry, ...]
     glossary: Glossary | None = None
+    comparisons: tuple = ()  # compare.Comparison, made from the records after validation
 
 
 def validate(parsed: Parsed, config: SiteConfig, report: Report, *,

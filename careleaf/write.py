@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -52,6 +54,24 @@ def _write_tree(folder: Path, outputs: Iterable[OutputFile], static: Path) -> No
     (folder / MARKER).write_text(MARKER_TEXT, "utf-8")
 
 
+class SearchIndexFailed(Exception):
+    pass
+
+
+def index_search(folder: Path) -> None:
+    """Build the Pagefind index into `folder/pagefind/`, self-hosted with the site."""
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "pagefind", "--site", str(folder), "--output-subdir",
+             "pagefind", "--quiet"],
+            capture_output=True, text=True, timeout=600,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise SearchIndexFailed(str(exc)) from exc
+    if proc.returncode != 0 or not (folder / "pagefind" / "pagefind.js").is_file():
+        raise SearchIndexFailed((proc.stderr or proc.stdout).strip()[-500:] or "no index")
+
+
 def publish(outputs: list[OutputFile], project: Project, report: Report) -> None:
     check_output_folder(project, report)
     out = project.out
@@ -62,6 +82,13 @@ def publish(outputs: list[OutputFile], project: Project, report: Report) -> None
         shutil.rmtree(leftover, ignore_errors=True)
     try:
         _write_tree(staging, outputs, project.static)
+        index_search(staging)
+    except SearchIndexFailed as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        report.error(out, 1, "search-index-failed", f"Pagefind could not index the site: {exc}",
+                     "check that the pagefind package is installed (pip install -e .); "
+                     "the published site is unchanged")
+        raise BuildFailed(report.items) from exc
     except (OSError, ValueError) as exc:
         shutil.rmtree(staging, ignore_errors=True)
         report.error(out, 1, "write-failed", f"could not write the site: {exc}",

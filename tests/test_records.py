@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -218,3 +219,46 @@ def test_glossary_errors(make_site, cli, text, code):
     result = cli("--root", str(root), "check")
     assert result.code == 1 and f"content/glossary.yaml:10:1: error[{code}]" in result.err, \
         result.err
+
+
+def ld(page) -> dict:
+    blocks = [json.loads(s.text) for s in page.xpath("//script[@type='application/ld+json']")]
+    return {block["@type"]: block for block in blocks}
+
+
+def test_structured_data(bundled_site):
+    article = ld(parse_page(bundled_site / "articles/gabapentin-muscle-twitching/index.html"))
+    page = article["MedicalWebPage"]
+    assert page["about"][0] == {"@type": "Drug", "name": "Gabapentin",
+                                "url": "https://example.org/medicines/gabapentin/"}
+    assert page["lastReviewed"] == "2026-11-21" and page["reviewedBy"]["name"]
+    assert page["medicalAudience"] == {"@type": "MedicalAudience", "audienceType": "Patient"}
+    assert len(page["citation"]) >= 5 and all(c["name"] for c in page["citation"])
+    assert {"FAQPage", "BreadcrumbList"} <= set(article)
+
+    drug = ld(parse_page(bundled_site / "medicines/amitriptyline/index.html"))["Drug"]
+    assert drug["nonProprietaryName"] == "Amitriptyline"
+    assert drug["proprietaryName"] and drug["drugClass"]["name"] == "Tricyclic antidepressant"
+    assert drug["adverseOutcome"] and drug["seriousAdverseOutcome"]
+    names = {o["name"] for o in drug["seriousAdverseOutcome"]}
+    assert any("serotonin" in n for n in names)
+
+    site = ld(parse_page(bundled_site / "index.html"))["WebSite"]
+    action = site["potentialAction"]
+    assert action["@type"] == "SearchAction"
+    assert action["target"]["urlTemplate"] == "https://example.org/search/?q={search_term_string}"
+
+
+def test_compare_pages_for_medicines_that_share_a_topic(bundled_site):
+    pages = sorted(p.name for p in (bundled_site / "compare").iterdir())
+    # amitriptyline and gabapentin share nerve pain; cyclobenzaprine shares topics via the
+    # muscle-relaxant article
+    assert pages == ["amitriptyline-vs-cyclobenzaprine", "amitriptyline-vs-gabapentin",
+                     "cyclobenzaprine-vs-gabapentin"]
+    page = parse_page(bundled_site / "compare/amitriptyline-vs-gabapentin/index.html")
+    table = page.xpath("//main//table")[0]
+    assert [th.text_content() for th in table.xpath("./thead//th")] == [
+        "Feature", "Amitriptyline", "Gabapentin"]
+    assert table.getparent().get("class") == "table-wrap"
+    hub = parse_page(bundled_site / "medicines/gabapentin/index.html")
+    assert "/compare/amitriptyline-vs-gabapentin/" in hub.xpath("//main//a/@href")
