@@ -11,7 +11,6 @@ import datetime as dt
 import xml.etree.ElementTree as ET
 
 from .graph import Site
-from .markdown_ext import plain_text
 from .render import CONTENT_SECURITY_POLICY, OutputFile
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -78,8 +77,7 @@ def feed(site: Site) -> OutputFile:
         el(entry, "summary", " ".join(article.meta.summary.split()))
         for key in article.meta.medicines + article.meta.topics:
             el(entry, "category", term=key)
-        el(entry, "content", plain_text(article.html)[:0] or None, type="html")
-        entry[-1].text = article.html
+        el(entry, "content", article.html, type="html")
     return OutputFile("feed.xml", _xml(root))
 
 

@@ -109,7 +109,8 @@ def validate(parsed: Parsed, config: SiteConfig, report: Report, *,
     bibliography = _bibliography(parsed.bibliography, report)
     medicines = _medicines(parsed.medicines, bibliography, report)
     topics = _topics(parsed.topics, report)
-    known = _Known({m.key: m for m in medicines}, {t.key for t in topics}, bibliography)
+    known = _Known({m.key: m for m in medicines}, {t.key for t in topics}, bibliography,
+                   {m.key: m.record.model_dump(by_alias=True) for m in medicines})
 
     articles = []
     for doc in parsed.articles:
@@ -135,6 +136,7 @@ class _Known:
     medicines: dict[str, Medicine]
     topics: set[str]
     bibliography: dict[str, Source]
+    records: dict[str, dict]  # each record as plain data, for table directives
 
 
 def _medicines(files: tuple[tuple[Path, YamlData], ...], bibliography: dict[str, Source],
@@ -372,7 +374,7 @@ def _check_body(doc: Document, known: _Known, report: Report) -> set[str]:
     """Markdown conventions that would otherwise fail quietly. Returns the medicines whose
     records the page embeds as tables."""
     lines = doc.body_lines()
-    records = {k: m.record.model_dump(by_alias=True) for k, m in known.medicines.items()}
+    records = known.records
     embedded: set[str] = set()
     for line, text in lines:
         directive = parse_directive(text, records)
