@@ -272,7 +272,8 @@ def _readability(article: Article, config: SiteConfig, report: Report) -> Articl
     grade = round(float(textstat.flesch_kincaid_grade(text)), 1)
     smog = round(float(textstat.smog_index(text)), 1)
     target = config.readability.max_grade
-    if grade > target:
+    # ranking every sentence is the costly part: only when the warning will be shown
+    if grade > target and report.enabled("readability-grade"):
         long_enough = [s for s in sentences if len(s.split()) >= 6]
         hardest = sorted(long_enough, key=lambda s: -textstat.flesch_kincaid_grade(s))[:3]
         quoted = "; ".join(

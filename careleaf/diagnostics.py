@@ -59,6 +59,10 @@ class Report:
     def configure(self, levels: dict[str, str]) -> None:
         self.levels = dict(levels)
 
+    def enabled(self, code: str) -> bool:
+        """False when site.yaml turned this check off."""
+        return self.levels.get(code) != "off"
+
     def relative(self, path: Path | str) -> str:
         path = Path(path)
         try:

@@ -72,9 +72,11 @@ def _map_lines(node: yaml.Node, path: KeyPath, offset: int, lines: dict[KeyPath,
 
 def load_yaml(text: str, path: Path, report: Report, *, first_line: int = 1) -> YamlData | None:
     """Parse YAML whose first line is line `first_line` of `path`."""
+    loader = yaml.SafeLoader(text)
     try:
-        data = yaml.safe_load(text)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        # one pass: the node tree gives the lines, and the data is constructed from it
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         if exc.context_mark and "end of the stream" in str(exc.problem) + str(exc.context) \
@@ -93,6 +95,8 @@ def load_yaml(text: str, path: Path, report: Report, *, first_line: int = 1) -> 
     except yaml.YAMLError as exc:
         report.error(path, first_line, "yaml-syntax", f"YAML could not be read: {exc}")
         return None
+    finally:
+        loader.dispose()
     result = YamlData(data, first_line=first_line)
     if node is not None:
         _map_lines(node, (), first_line, result.lines)

@@ -1,0 +1,124 @@
+"""Generate a synthetic Careleaf site shaped like the bundled one, for benchmarks.
+
+    python bench/generate.py OUT --articles 1000
+
+Each article has about 1,200 words, two typed tables, one table built from a medicine
+record, an FAQ of five questions, six citations and two callouts; there are about N/20
+medicine records. The text is varied but meaningless: this is for timing, never for
+publishing (every page says so).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORDS = ["medicine", "dose", "tablet", "side", "effect", "doctor", "pharmacist", "nerve", "pain", "muscle", "cramp", "sleep", "dizzy", "mouth", "stomach", "kidney", "liver", "heart", "blood", "sodium", "serotonin", "review", "evidence", "trial", "people", "week", "month", "evening", "morning", "water", "food", "alcohol", "driving", "symptom", "help", "advice", "change", "stop", "start", "slowly", "common", "rare", "serious", "mild", "body", "brain", "signal"]
+
+
+def sentence(rng: random.Random, words: int = 12) -> str:
+    text = " ".join(rng.choice(WORDS) for _ in range(words))
+    return text[0].upper() + text[1:]
+
+
+def paragraph(rng: random.Random, cite: str, sentences: int = 5) -> str:
+    return " ".join(sentence(rng) + "." for _ in range(sentences - 1)) + \
+        f" {sentence(rng)} [@{cite}]."
+
+
+def medicine_record(key: str, rng: random.Random) -> str:
+    effects = []
+    for index in range(8):
+        effects.append(
+            f"  - name: {sentence(rng, 3)} {index}\n"
+            f"    frequency: {rng.choice(['very-common', 'common', 'uncommon', 'rare'])}\n"
+            f"    seriousness: {rng.choice(['mild', 'serious'])}\n"
+            f"    action: {rng.choice(['self-care', 'doctor', 'emergency'])}\n"
+            f"    advice: {sentence(rng, 10)}.\n"
+            f"    tags: [{rng.choice(['muscle', 'sleep', 'gut'])}]\n"
+            f"    sources: [src-{key}]\n"
+        )
+    return (
+        f"name: Medicine {key}\nbrand_names: [Brand {key}]\nclass: Synthetic class\n"
+        f"summary: A synthetic medicine for benchmarks.\n"
+        f"uses:\n  licensed:\n    - {{text: Synthetic use, sources: [src-{key}]}}\n"
+        f"side_effects:\n{''.join(effects)}"
+        f"facts:\n  main_use: {{label: Main uses, text: Benchmarks., sources: [src-{key}]}}\n"
+        f"sources:\n  - {{id: src-{key}, title: Synthetic label {key}, publisher: Bench}}\n"
+    )
+
+
+def article(index: int, medicine: str, topic: str, rng: random.Random) -> str:
+    cites = [f"s{index}-{n}" for n in range(6)]
+    sources = "".join(
+        f"  - id: {c}\n    title: Synthetic source {c}\n    publisher: Bench\n" for c in cites)
+    body = [paragraph(rng, cites[0])]
+    for section in range(6):
+        body.append(f"## Section {section} of article {index}")
+        body += [paragraph(rng, cites[(section + k) % 6]) for k in range(3)]
+        if section in (1, 3):
+            body += [f"Table: Table {section} of article {index}", "",
+                     "| Row | First | Second |", "|---|---|---|"]
+            body += [f"| Item {r} | {sentence(rng, 4)} | {sentence(rng, 4)} |"
+                     for r in range(5)]
+            body.append("")
+    body += [f":: side-effects {medicine}", "", "## When to get medical help", "",
+             "!!! urgent", f"    - {sentence(rng, 8).lower()} [@{cites[1]}]", "",
+             "!!! emergency", f"    - {sentence(rng, 8).lower()} [@{cites[2]}]", "",
+             "## Frequently asked questions", ""]
+    for question in range(5):
+        body += [f"### Question {question} about article {index}?", "",
+                 paragraph(rng, cites[question % 6], 3), ""]
+    return (
+        f"---\ntitle: Synthetic article {index}\n"
+        f"description: Benchmark article {index}, not for publishing.\n"
+        f"medicines: [{medicine}]\ntopics: [{topic}]\n"
+        f"summary: Benchmark text.\nkey_points:\n  - Benchmark text only.\n"
+        f"author: Bench\nreviewed_by: Bench reviewer\npublished: 2026-01-01\n"
+        f"last_reviewed: 2026-01-01\nnext_review: 2027-01-01\nsources:\n{sources}---\n\n"
+        + "\n\n".join(body) + "\n"
+    )
+
+
+def generate(out: Path, articles: int, seed: int = 1) -> Path:
+    rng = random.Random(seed)
+    if out.exists():
+        shutil.rmtree(out)
+    for folder in ("templates", "static"):
+        shutil.copytree(ROOT / folder, out / folder)
+    shutil.copy(ROOT / "site.yaml", out / "site.yaml")
+    (out / "site.yaml").write_text((ROOT / "site.yaml").read_text() +
+                                   "\nchecks:\n  readability-grade: 'off'\n"
+                                   "  link-domain-unknown: 'off'\n")
+    content = out / "content"
+    shutil.copytree(ROOT / "content" / "pages", content / "pages")  # the nav links to them
+    (content / "articles").mkdir(parents=True)
+    (content / "medicines").mkdir()
+    medicines = [f"m{n:04d}" for n in range(max(2, articles // 20))]
+    topics = [f"topic-{n}" for n in range(max(2, articles // 50))]
+    for key in medicines:
+        (content / "medicines" / f"{key}.yaml").write_text(medicine_record(key, rng))
+    (content / "topics.yaml").write_text("".join(
+        f"{t}:\n  title: Topic {t}\n  description: A synthetic topic.\n" for t in topics))
+    for index in range(articles):
+        text = article(index, rng.choice(medicines), rng.choice(topics), rng)
+        (content / "articles" / f"article-{index:05d}.md").write_text(text)
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--articles", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    generate(args.out, args.articles, args.seed)
+    print(f"wrote {args.articles} articles to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
