@@ -16,7 +16,14 @@ import shutil
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-WORDS = ["medicine", "dose", "tablet", "side", "effect", "doctor", "pharmacist", "nerve", "pain", "muscle", "cramp", "sleep", "dizzy", "mouth", "stomach", "kidney", "liver", "heart", "blood", "sodium", "serotonin", "review", "evidence", "trial", "people", "week", "month", "evening", "morning", "water", "food", "alcohol", "driving", "symptom", "help", "advice", "change", "stop", "start", "slowly", "common", "rare", "serious", "mild", "body", "brain", "signal"]
+WORDS = [
+    "medicine", "dose", "tablet", "side", "effect", "doctor", "pharmacist", "nerve", "pain",
+    "muscle", "cramp", "sleep", "dizzy", "mouth", "stomach", "kidney", "liver", "heart",
+    "blood", "sodium", "serotonin", "review", "evidence", "trial", "people", "week", "month",
+    "evening", "morning", "water", "food", "alcohol", "driving", "symptom", "help", "advice",
+    "change", "stop", "start", "slowly", "common", "rare", "serious", "mild", "body", "brain",
+    "signal",
+]
 
 
 def sentence(rng: random.Random, words: int = 12) -> str:
