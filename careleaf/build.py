@@ -53,6 +53,7 @@ def build(
     base_url: str | None = None,
     write: bool = True,
     report: Report | None = None,
+    jobs: int | None = None,
 ) -> BuildResult:
     """Build the site in `root`. Raises BuildFailed with every diagnostic on errors."""
     report = report or Report(root)
@@ -63,7 +64,8 @@ def build(
 
     inventory = discover(project.content, report)
     renderer = MarkdownRenderer(config, Urls(config.base_url))
-    parsed = parse(inventory, renderer, config.faq_heading, report)
+    parsed = parse(inventory, renderer, config.faq_heading, report,
+                   jobs=jobs if jobs is not None else (os.cpu_count() or 1))
     content = validate(parsed, config, report, drafts=drafts)
     content = replace(content, comparisons=comparisons(content, renderer))
     today = build_date()

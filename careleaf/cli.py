@@ -82,7 +82,8 @@ def cmd_build(args: argparse.Namespace, *, write: bool = True) -> int:
     result, code = None, EXIT_OK
     try:
         result = build(root, out=Path(args.out) if getattr(args, "out", None) else None,
-                       drafts=args.drafts, base_url=args.base_url, write=write, report=report)
+                       drafts=args.drafts, base_url=args.base_url, write=write, report=report,
+                       jobs=args.jobs)
     except BuildFailed as failed:
         code = failed.exit_code
     _print_diagnostics(report.items, fmt)
@@ -130,6 +131,13 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(
         prog="careleaf",
@@ -142,6 +150,8 @@ def parser() -> argparse.ArgumentParser:
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--drafts", action="store_true", help="include articles with draft: true")
         p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+        p.add_argument("--jobs", type=positive_int, metavar="N",
+                       help="processes for converting Markdown (default: one per core)")
         p.add_argument("--format", choices=["text", "json", "github"], default="text",
                        help="how to print problems: text (default), json, or github "
                             "(GitHub Actions annotations)")

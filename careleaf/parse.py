@@ -7,6 +7,7 @@ Nothing here judges the content (that is `validate`); a file that cannot even be
 from __future__ import annotations
 
 import re
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +16,9 @@ import frontmatter
 from .diagnostics import Report
 from .discover import Inventory
 from .markdown_ext import Heading, MarkdownRenderer, plain_text
+from .schema import SiteConfig
 from .sourcefile import YamlData, load_yaml, read_text
+from .urls import Urls
 
 FRONT_MATTER = frontmatter.YAMLHandler()
 FENCE_RE = re.compile(r"^\s*(```|~~~)")
@@ -184,12 +187,30 @@ class Parsed:
     glossary: tuple[Path, YamlData] | None
 
 
-def parse(inventory: Inventory, renderer: MarkdownRenderer, faq_heading: str,
-          report: Report) -> Parsed:
-    def documents(paths: tuple[Path, ...]) -> tuple[Document, ...]:
-        parsed = (parse_markdown_file(p, renderer, faq_heading, report) for p in paths)
-        return tuple(doc for doc in parsed if doc is not None)
+PARALLEL_FROM = 24  # fewer Markdown files than this: starting processes costs more
 
+_worker: tuple[MarkdownRenderer, str, Path] | None = None  # set in each worker process
+
+
+def _start_worker(config: SiteConfig, records: dict, glossary: list[dict] | None,
+                  faq_heading: str, root: Path) -> None:
+    global _worker
+    renderer = MarkdownRenderer(config, Urls(config.base_url))
+    renderer.records = records
+    if glossary:
+        renderer.set_glossary(glossary)
+    _worker = (renderer, faq_heading, root)
+
+
+def _parse_in_worker(path: Path) -> tuple[Document | None, list]:
+    assert _worker is not None
+    renderer, faq_heading, root = _worker
+    report = Report(root)
+    return parse_markdown_file(path, renderer, faq_heading, report), report.items
+
+
+def parse(inventory: Inventory, renderer: MarkdownRenderer, faq_heading: str,
+          report: Report, *, jobs: int = 1) -> Parsed:
     def data_file(path: Path | None) -> tuple[Path, YamlData] | None:
         data = read_yaml_file(path, report) if path else None
         return (path, data) if path and data else None
@@ -199,7 +220,26 @@ def parse(inventory: Inventory, renderer: MarkdownRenderer, faq_heading: str,
     renderer.records = {path.stem: data.data for path, data in medicines
                         if isinstance(data.data, dict)}
     glossary = data_file(inventory.glossary)  # and the glossary: first uses are marked
+    entries = None
     if glossary and isinstance(glossary[1].data, list):
-        renderer.set_glossary([e for e in glossary[1].data if isinstance(e, dict)])
-    return Parsed(documents(inventory.articles), documents(inventory.pages), medicines,
-                  data_file(inventory.topics), data_file(inventory.bibliography), glossary)
+        entries = [e for e in glossary[1].data if isinstance(e, dict)]
+        renderer.set_glossary(entries)
+
+    paths = inventory.articles + inventory.pages
+    if jobs > 1 and len(paths) >= PARALLEL_FROM:
+        # Markdown is the costly stage: convert across processes, in a stable order
+        with ProcessPoolExecutor(
+            jobs, initializer=_start_worker,
+            initargs=(renderer.ext.site, renderer.records, entries, faq_heading, report.root),
+        ) as pool:
+            results = list(pool.map(_parse_in_worker, paths,
+                                    chunksize=max(1, len(paths) // (jobs * 8))))
+        for _, items in results:
+            report.items.extend(items)
+        parsed = [doc for doc, _ in results]
+    else:
+        parsed = [parse_markdown_file(p, renderer, faq_heading, report) for p in paths]
+    articles = tuple(d for d in parsed[: len(inventory.articles)] if d is not None)
+    pages = tuple(d for d in parsed[len(inventory.articles):] if d is not None)
+    return Parsed(articles, pages, medicines, data_file(inventory.topics),
+                  data_file(inventory.bibliography), glossary)
