@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from .graph import Site, make_site
 from .index import index_files
 from .markdown_ext import MarkdownRenderer
 from .parse import parse
+from .progress import no_progress
 from .render import OutputFile, asset_versions, render
 from .urls import Urls
 from .validate import validate
@@ -54,6 +56,7 @@ def build(
     write: bool = True,
     report: Report | None = None,
     jobs: int | None = None,
+    progress: Callable[[str, int, int], None] = no_progress,
 ) -> BuildResult:
     """Build the site in `root`. Raises BuildFailed with every diagnostic on errors."""
     report = report or Report(root)
@@ -65,7 +68,7 @@ def build(
     inventory = discover(project.content, report)
     renderer = MarkdownRenderer(config, Urls(config.base_url))
     parsed = parse(inventory, renderer, config.faq_heading, report,
-                   jobs=jobs if jobs is not None else (os.cpu_count() or 1))
+                   jobs=jobs if jobs is not None else (os.cpu_count() or 1), progress=progress)
     content = validate(parsed, config, report, drafts=drafts)
     content = replace(content, comparisons=comparisons(content, renderer))
     today = build_date()
@@ -76,11 +79,13 @@ def build(
     report.raise_if_errors()
 
     versions = asset_versions(project.static)
-    outputs = render(site, project.templates, versions, report)
+    outputs = render(site, project.templates, versions, report, progress)
     outputs += index_files(site)
     check_links(site, outputs, list(versions), report)
     report.raise_if_errors()
 
     if write:
+        progress("write", 0, len(outputs))
         publish(outputs, project, report)
+        progress("write", len(outputs), len(outputs))
     return BuildResult(site, tuple(outputs), report, project.out, tuple(stats))

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from .diagnostics import BuildFailed, Diagnostic, Report
+from .progress import Progress
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
@@ -80,12 +81,15 @@ def cmd_build(args: argparse.Namespace, *, write: bool = True) -> int:
     fmt = args.format
     started = time.perf_counter()
     result, code = None, EXIT_OK
+    progress = Progress(quiet=args.quiet or fmt != "text")
     try:
         result = build(root, out=Path(args.out) if getattr(args, "out", None) else None,
                        drafts=args.drafts, base_url=args.base_url, write=write, report=report,
-                       jobs=args.jobs)
+                       jobs=args.jobs, progress=progress)
     except BuildFailed as failed:
         code = failed.exit_code
+    finally:
+        progress.close()
     _print_diagnostics(report.items, fmt)
     if fmt == "json":
         print(_json_report(report, result, code == EXIT_OK))
@@ -150,6 +154,7 @@ def parser() -> argparse.ArgumentParser:
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--drafts", action="store_true", help="include articles with draft: true")
         p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+        p.add_argument("--quiet", action="store_true", help="no progress display")
         p.add_argument("--jobs", type=positive_int, metavar="N",
                        help="processes for converting Markdown (default: one per core)")
         p.add_argument("--format", choices=["text", "json", "github"], default="text",

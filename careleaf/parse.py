@@ -7,6 +7,7 @@ Nothing here judges the content (that is `validate`); a file that cannot even be
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ import frontmatter
 from .diagnostics import Report
 from .discover import Inventory
 from .markdown_ext import Heading, MarkdownRenderer, plain_text
+from .progress import no_progress
 from .schema import SiteConfig
 from .sourcefile import YamlData, load_yaml, read_text
 from .urls import Urls
@@ -210,7 +212,7 @@ def _parse_in_worker(path: Path) -> tuple[Document | None, list]:
 
 
 def parse(inventory: Inventory, renderer: MarkdownRenderer, faq_heading: str,
-          report: Report, *, jobs: int = 1) -> Parsed:
+          report: Report, *, jobs: int = 1, progress: Callable = no_progress) -> Parsed:
     def data_file(path: Path | None) -> tuple[Path, YamlData] | None:
         data = read_yaml_file(path, report) if path else None
         return (path, data) if path and data else None
@@ -232,13 +234,19 @@ def parse(inventory: Inventory, renderer: MarkdownRenderer, faq_heading: str,
             jobs, initializer=_start_worker,
             initargs=(renderer.ext.site, renderer.records, entries, faq_heading, report.root),
         ) as pool:
-            results = list(pool.map(_parse_in_worker, paths,
-                                    chunksize=max(1, len(paths) // (jobs * 8))))
+            results = []
+            for result in pool.map(_parse_in_worker, paths,
+                                   chunksize=max(1, len(paths) // (jobs * 8))):
+                results.append(result)
+                progress("parse", len(results), len(paths))
         for _, items in results:
             report.items.extend(items)
         parsed = [doc for doc, _ in results]
     else:
-        parsed = [parse_markdown_file(p, renderer, faq_heading, report) for p in paths]
+        parsed = []
+        for path in paths:
+            parsed.append(parse_markdown_file(path, renderer, faq_heading, report))
+            progress("parse", len(parsed), len(paths))
     articles = tuple(d for d in parsed[: len(inventory.articles)] if d is not None)
     pages = tuple(d for d in parsed[len(inventory.articles):] if d is not None)
     return Parsed(articles, pages, medicines, data_file(inventory.topics),

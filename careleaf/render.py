@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import json
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from markupsafe import Markup, escape
 from .diagnostics import Report
 from .directives import ACTION_ORDER, FREQUENCY_WORDS
 from .graph import Route, Site
+from .progress import no_progress
 
 DISCLAIMER_MARK = 'data-careleaf="disclaimer"'
 
@@ -203,10 +205,11 @@ def environment(templates: Path, site: Site, versions: dict[str, str]) -> jinja2
 
 
 def render(site: Site, templates: Path, versions: dict[str, str],
-           report: Report) -> list[OutputFile]:
+           report: Report, progress: Callable = no_progress) -> list[OutputFile]:
     env = environment(templates, site, versions)
     outputs = []
-    for route in site.routes:
+    for done, route in enumerate(site.routes, start=1):
+        progress("render", done, len(site.routes))
         html = _render_route(env, route, templates, report)
         if html is None:
             continue

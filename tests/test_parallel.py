@@ -47,3 +47,36 @@ def test_parallel_build_reports_problems_found_in_workers(tmp_path):
     assert "content/articles/article-00011.md:2:11: error[file-encoding]" in result.err
     # and word for word what one process reports
     assert run_cli("--root", str(root), "check", "--jobs", "1").err == result.err
+
+
+def test_progress_lines_in_logs_and_quiet(tmp_path):
+    root = synthetic_site(tmp_path, 30)
+    shown = run_cli("--root", str(root), "build", "--out", str(tmp_path / "o"),
+                    env={"CARELEAF_PROGRESS_AFTER": "0"})
+    assert shown.code == 0, shown.err
+    lines = [line for line in shown.err.splitlines() if line.startswith(("parse:", "render:"))]
+    assert any(line.startswith("parse: 34/34 (") for line in lines)  # 30 articles, 4 pages
+    assert any(line.startswith("render: ") for line in lines)
+    assert len(lines) <= 25  # a line per tenth of a stage, not one per page
+    assert "\r" not in shown.err  # not a terminal: no redrawing
+    quiet = run_cli("--root", str(root), "build", "--out", str(tmp_path / "o"), "--quiet",
+                    env={"CARELEAF_PROGRESS_AFTER": "0"})
+    assert quiet.code == 0 and "parse:" not in quiet.err
+
+
+def test_progress_redraws_one_line_on_a_terminal():
+    import io
+
+    from careleaf.progress import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    progress = Progress(screen, after=0)
+    for done in range(1, 4):
+        progress("render", done, 3)
+    progress.close()
+    text = screen.getvalue()
+    assert text.count("\r\033[K") == 4 and "render: 3/3" in text and "\n" not in text
