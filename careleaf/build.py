@@ -14,9 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .cache import digest, engine_digest, tree_digest
 from .checks import ArticleStats, check_content, check_links
 from .compare import comparisons
-from .config import load_project
+from .config import Project, load_project
 from .diagnostics import Report
 from .discover import discover
 from .graph import Site, make_site
@@ -27,16 +28,17 @@ from .progress import no_progress
 from .render import OutputFile, asset_versions, render
 from .urls import Urls
 from .validate import validate
-from .write import check_output_folder, publish
+from .write import built_from, check_output_folder, publish
 
 
 @dataclass(frozen=True)
 class BuildResult:
-    site: Site
+    site: Site | None  # None when the build was a no-op
     outputs: tuple[OutputFile, ...]
     report: Report
     out: Path
     stats: tuple[ArticleStats, ...]  # the editor's dashboard
+    up_to_date: bool = False  # nothing changed since the last build into `out`
 
 
 def build_date() -> dt.date:
@@ -45,6 +47,14 @@ def build_date() -> dt.date:
     if epoch and epoch.strip().isdigit():
         return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
     return dt.date.today()
+
+
+def inputs_digest(project: Project, today: dt.date, drafts: bool) -> str:
+    """Everything a build's output depends on: every input file, the engine, the options
+    and today's date (it decides which pages show as due for review)."""
+    tree = tree_digest(project.watched, project.root)
+    options = f"{project.config.base_url}|{drafts}|{today.isoformat()}"
+    return digest(tree.encode(), engine_digest().encode(), options.encode())
 
 
 def build(
@@ -57,21 +67,27 @@ def build(
     report: Report | None = None,
     jobs: int | None = None,
     progress: Callable[[str, int, int], None] = no_progress,
+    cache: bool = True,
 ) -> BuildResult:
     """Build the site in `root`. Raises BuildFailed with every diagnostic on errors."""
     report = report or Report(root)
     project = load_project(root, report, out=out, base_url=base_url)
     config = project.config
+    today = build_date()
+    inputs = None
     if write:
         check_output_folder(project, report)  # before any work, so a refusal is quick
+        inputs = inputs_digest(project, today, drafts)
+        if cache and built_from(project.out) == inputs:
+            return BuildResult(None, (), report, project.out, (), up_to_date=True)
 
     inventory = discover(project.content, report)
     renderer = MarkdownRenderer(config, Urls(config.base_url))
     parsed = parse(inventory, renderer, config.faq_heading, report,
-                   jobs=jobs if jobs is not None else (os.cpu_count() or 1), progress=progress)
+                   jobs=jobs if jobs is not None else (os.cpu_count() or 1), progress=progress,
+                   use_cache=cache, write_cache=write)
     content = validate(parsed, config, report, drafts=drafts)
     content = replace(content, comparisons=comparisons(content, renderer))
-    today = build_date()
     stats = check_content(content, parsed, config, today, report)
     report.raise_if_errors()
 
@@ -86,6 +102,6 @@ def build(
 
     if write:
         progress("write", 0, len(outputs))
-        publish(outputs, project, report)
+        publish(outputs, project, report, inputs=inputs)
         progress("write", len(outputs), len(outputs))
     return BuildResult(site, tuple(outputs), report, project.out, tuple(stats))

@@ -85,7 +85,7 @@ def cmd_build(args: argparse.Namespace, *, write: bool = True) -> int:
     try:
         result = build(root, out=Path(args.out) if getattr(args, "out", None) else None,
                        drafts=args.drafts, base_url=args.base_url, write=write, report=report,
-                       jobs=args.jobs, progress=progress)
+                       jobs=args.jobs, progress=progress, cache=not args.no_cache)
     except BuildFailed as failed:
         code = failed.exit_code
     finally:
@@ -98,6 +98,9 @@ def cmd_build(args: argparse.Namespace, *, write: bool = True) -> int:
     if result is None:
         published = "; the published site was not changed" if write else ""
         print(f"{verb} failed: {_summary(report)}{published}", file=sys.stderr)
+        return code
+    if result.up_to_date:
+        print(f"{result.out} is up to date: nothing changed since it was built")
         return code
     elapsed = time.perf_counter() - started
     content = result.site.content
@@ -155,6 +158,8 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--drafts", action="store_true", help="include articles with draft: true")
         p.add_argument("--strict", action="store_true", help="treat warnings as errors")
         p.add_argument("--quiet", action="store_true", help="no progress display")
+        p.add_argument("--no-cache", action="store_true",
+                       help="ignore .careleaf/cache and always rebuild everything")
         p.add_argument("--jobs", type=positive_int, metavar="N",
                        help="processes for converting Markdown (default: one per core)")
         p.add_argument("--format", choices=["text", "json", "github"], default="text",

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import frontmatter
 
+from .cache import ParseCache
 from .diagnostics import Report
 from .discover import Inventory
 from .markdown_ext import Heading, MarkdownRenderer, plain_text
@@ -212,7 +213,8 @@ def _parse_in_worker(path: Path) -> tuple[Document | None, list]:
 
 
 def parse(inventory: Inventory, renderer: MarkdownRenderer, faq_heading: str,
-          report: Report, *, jobs: int = 1, progress: Callable = no_progress) -> Parsed:
+          report: Report, *, jobs: int = 1, progress: Callable = no_progress,
+          use_cache: bool = False, write_cache: bool = True) -> Parsed:
     def data_file(path: Path | None) -> tuple[Path, YamlData] | None:
         data = read_yaml_file(path, report) if path else None
         return (path, data) if path and data else None
@@ -228,25 +230,45 @@ def parse(inventory: Inventory, renderer: MarkdownRenderer, faq_heading: str,
         renderer.set_glossary(entries)
 
     paths = inventory.articles + inventory.pages
-    if jobs > 1 and len(paths) >= PARALLEL_FROM:
+    cache = ParseCache(report.root, (renderer.ext.site.model_dump(), renderer.records, entries,
+                                     faq_heading, str(report.root)), enabled=use_cache,
+                       writable=write_cache)
+    keys = [cache.key(path, report.root) for path in paths]
+    found: dict[Path, Document] = {}
+    for path, key in zip(paths, keys, strict=True):
+        doc = cache.get(key)
+        if doc is not None:
+            found[path] = doc
+    missing = [p for p in paths if p not in found]
+    done = len(found)
+    if jobs > 1 and len(missing) >= PARALLEL_FROM:
         # Markdown is the costly stage: convert across processes, in a stable order
         with ProcessPoolExecutor(
             jobs, initializer=_start_worker,
             initargs=(renderer.ext.site, renderer.records, entries, faq_heading, report.root),
         ) as pool:
-            results = []
-            for result in pool.map(_parse_in_worker, paths,
-                                   chunksize=max(1, len(paths) // (jobs * 8))):
-                results.append(result)
-                progress("parse", len(results), len(paths))
-        for _, items in results:
-            report.items.extend(items)
-        parsed = [doc for doc, _ in results]
+            results = pool.map(_parse_in_worker, missing,
+                               chunksize=max(1, len(missing) // (jobs * 8)))
+            fresh = []
+            for result in results:
+                fresh.append(result)
+                progress("parse", done + len(fresh), len(paths))
     else:
-        parsed = []
-        for path in paths:
-            parsed.append(parse_markdown_file(path, renderer, faq_heading, report))
-            progress("parse", len(parsed), len(paths))
+        fresh = []
+        for path in missing:
+            local = Report(report.root)
+            fresh.append((parse_markdown_file(path, renderer, faq_heading, local), local.items))
+            progress("parse", done + len(fresh), len(paths))
+    keyed = dict(zip(paths, keys, strict=True))
+    for path, (doc, items) in zip(missing, fresh, strict=True):
+        report.items.extend(items)
+        if doc is not None and not items:  # only clean results are worth keeping
+            cache.put(keyed[path], doc)
+            found[path] = doc
+        elif doc is not None:
+            found[path] = doc
+    cache.prune()
+    parsed = [found.get(path) for path in paths]
     articles = tuple(d for d in parsed[: len(inventory.articles)] if d is not None)
     pages = tuple(d for d in parsed[len(inventory.articles):] if d is not None)
     return Parsed(articles, pages, medicines, data_file(inventory.topics),

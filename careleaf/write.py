@@ -41,7 +41,20 @@ def check_output_folder(project: Project, report: Report) -> None:
         raise BuildFailed(report.items, exit_code=2)
 
 
-def _write_tree(folder: Path, outputs: Iterable[OutputFile], static: Path) -> None:
+def built_from(out: Path) -> str | None:
+    """The inputs digest the site in `out` was built from, if Careleaf built it."""
+    try:
+        text = (out / MARKER).read_text("utf-8")
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith("inputs: "):
+            return line.removeprefix("inputs: ").strip()
+    return None
+
+
+def _write_tree(folder: Path, outputs: Iterable[OutputFile], static: Path,
+                inputs: str | None) -> None:
     folder.mkdir(parents=True)
     if static.is_dir():
         shutil.copytree(static, folder / "static")
@@ -51,7 +64,8 @@ def _write_tree(folder: Path, outputs: Iterable[OutputFile], static: Path) -> No
             raise ValueError(f"refusing to write outside the output folder: {output.path}")
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(output.data)
-    (folder / MARKER).write_text(MARKER_TEXT, "utf-8")
+    (folder / MARKER).write_text(MARKER_TEXT + (f"inputs: {inputs}\n" if inputs else ""),
+                                 "utf-8")
 
 
 class SearchIndexFailed(Exception):
@@ -72,7 +86,8 @@ def index_search(folder: Path) -> None:
         raise SearchIndexFailed((proc.stderr or proc.stdout).strip()[-500:] or "no index")
 
 
-def publish(outputs: list[OutputFile], project: Project, report: Report) -> None:
+def publish(outputs: list[OutputFile], project: Project, report: Report, *,
+            inputs: str | None = None) -> None:
     check_output_folder(project, report)
     out = project.out
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -81,7 +96,7 @@ def publish(outputs: list[OutputFile], project: Project, report: Report) -> None
     for leftover in (staging, retired):
         shutil.rmtree(leftover, ignore_errors=True)
     try:
-        _write_tree(staging, outputs, project.static)
+        _write_tree(staging, outputs, project.static, inputs)
         index_search(staging)
     except SearchIndexFailed as exc:
         shutil.rmtree(staging, ignore_errors=True)

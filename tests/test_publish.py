@@ -52,7 +52,8 @@ def test_failed_build_leaves_published_site_byte_for_byte(make_site, cli):
     assert result.code == 1
     assert "published site was not changed" in result.err
     assert snapshot(out) == before
-    assert sorted(p.name for p in out.parent.iterdir() if p.name.startswith(".")) == []
+    leftovers = [p.name for p in out.parent.iterdir() if ".staging-" in p.name or ".old-" in p.name]
+    assert leftovers == []  # no half-written staging folder is left behind
 
 
 def test_successful_rebuild_replaces_the_site(make_site, cli):

@@ -1,0 +1,91 @@
+"""The build cache in `.careleaf/cache/` (safe to delete; git ignores it).
+
+Correctness first: the cache only memoises pure work, keyed by everything that work
+depends on, so a build that uses it gives exactly the bytes a clean build gives.
+
+- A parsed Markdown file is keyed by its path and bytes, plus the *context* every file's
+  conversion depends on: site.yaml, the medicine records and glossary (tables and links
+  built from them), and the engine's own source code.
+- A whole build is keyed by every input file, the options and "today"; when nothing
+  changed since the last build into the same folder, the build is a no-op.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+import time
+from pathlib import Path
+from typing import Any
+
+CACHE = Path(".careleaf") / "cache"
+ENGINE = Path(__file__).resolve().parent
+
+
+def digest(*parts: bytes) -> str:
+    hasher = hashlib.sha256()
+    for part in parts:
+        hasher.update(hashlib.sha256(part).digest())
+    return hasher.hexdigest()
+
+
+def engine_digest() -> str:
+    """Changes whenever Careleaf's own code does (a new version, or a local edit)."""
+    return digest(*(p.read_bytes() for p in sorted(ENGINE.glob("*.py"))))
+
+
+def tree_digest(paths: list[Path], root: Path) -> str:
+    """Names and bytes of every file under `paths` (files or folders)."""
+    parts = []
+    for path in paths:
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else \
+            [path] if path.is_file() else []
+        for file in files:
+            parts += [file.relative_to(root).as_posix().encode(), file.read_bytes()]
+    return digest(*parts)
+
+
+class ParseCache:
+    """Parsed documents on disk, one pickle per (file, context)."""
+
+    def __init__(self, root: Path, context: Any, enabled: bool = True, writable: bool = True):
+        self.folder = root / CACHE
+        self.enabled = enabled
+        self.writable = writable  # `check` reads the cache but writes nothing
+        self.context = digest(pickle.dumps(context, protocol=5), engine_digest().encode())
+        self.used: set[str] = set()
+
+    def key(self, path: Path, root: Path) -> str:
+        return digest(self.context.encode(), path.relative_to(root).as_posix().encode(),
+                      path.read_bytes())
+
+    def get(self, key: str) -> Any | None:
+        if not self.enabled:
+            return None
+        file = self.folder / f"{key}.pickle"
+        try:
+            value = pickle.loads(file.read_bytes())
+            if self.writable:
+                file.touch()  # recently used: kept by prune()
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            return None
+        self.used.add(key)
+        return value
+
+    def put(self, key: str, value: Any) -> None:
+        if not (self.enabled and self.writable):
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        temporary = self.folder / f".{key}.tmp"
+        temporary.write_bytes(pickle.dumps(value, protocol=5))
+        temporary.replace(self.folder / f"{key}.pickle")
+        self.used.add(key)
+
+    def prune(self, keep_days: float = 2) -> None:
+        """Forget entries no build has used for a while (edited, renamed or deleted files;
+        a `serve` preview and a `build` with another base URL keep their own entries)."""
+        if self.enabled and self.writable and self.folder.is_dir():
+            cutoff = time.time() - keep_days * 86400
+            for file in self.folder.glob("*.pickle"):
+                if file.stem not in self.used and file.stat().st_mtime < cutoff:
+                    file.unlink(missing_ok=True)

@@ -1,0 +1,140 @@
+"""The build cache: a no-op rebuild does nothing, and after any sequence of edits a build
+that used the cache is byte-identical to a clean build (hypothesis picks the edits)."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tempfile
+from pathlib import Path
+
+from conftest import ARTICLE, REPO, minimal_files, run_cli, write_files
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from careleaf.build import build
+from careleaf.diagnostics import Report
+
+RECORD = """\
+name: Gabapentin
+brand_names: [Neurontin]
+class: Anticonvulsant
+summary: For epilepsy and nerve pain.
+side_effects:
+  - {name: Muscle jerks, frequency: not-known, seriousness: mild, action: doctor,
+     tags: [muscle], sources: [label]}
+sources:
+  - {id: label, title: Neurontin prescribing information, publisher: Pfizer}
+"""
+GLOSSARY = "- {term: Myoclonus, id: myoclonus, definition: Sudden jerks of a muscle.}\n"
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def new_site(parent: Path) -> Path:
+    root = parent / "site"
+    shutil.copytree(REPO / "templates", root / "templates")
+    shutil.copytree(REPO / "static", root / "static")
+    files = minimal_files()
+    files["content/medicines/gabapentin.yaml"] = RECORD
+    files["content/glossary.yaml"] = GLOSSARY
+    files["content/articles/gabapentin-twitching.md"] = (
+        ARTICLE + "\nMyoclonus can happen [@label].\n\n:: side-effects gabapentin\n")
+    write_files(root, files)
+    return root
+
+
+def edit_article(root: Path, n: int) -> None:
+    path = root / "content/articles/gabapentin-twitching.md"
+    path.write_text(path.read_text() + f"\nA new paragraph {n} [@label].\n")
+
+
+def add_article(root: Path, n: int) -> None:
+    text = ARTICLE.replace("published:", f"slug: extra-{n}\npublished:").replace(
+        "title: Gabapentin and twitching", f"title: Extra article {n}")
+    (root / f"content/articles/extra-{n}.md").write_text(text)
+
+
+def delete_extra(root: Path, n: int) -> None:
+    for path in sorted((root / "content/articles").glob("extra-*.md"))[:1]:
+        path.unlink()
+
+
+def edit_record(root: Path, n: int) -> None:
+    path = root / "content/medicines/gabapentin.yaml"
+    text = path.read_text()
+    path.write_text(text.replace("name: Muscle jerks", f"name: Muscle jerks {n}", 1)
+                    if f"jerks {n}" not in text else text)
+
+
+def edit_glossary(root: Path, n: int) -> None:
+    (root / "content/glossary.yaml").write_text(
+        GLOSSARY.replace("Sudden jerks", f"Sudden jerks ({n})"))
+
+
+def edit_template(root: Path, n: int) -> None:
+    path = root / "templates/page.html"
+    path.write_text(path.read_text() + f"{{# edit {n} #}}\n")
+    base = root / "templates/base.html"
+    base.write_text(base.read_text().replace("No cookies", f"No cookies ({n})", 1)
+                    if f"({n})" not in base.read_text() else base.read_text())
+
+
+def edit_site_yaml(root: Path, n: int) -> None:
+    path = root / "site.yaml"
+    path.write_text(path.read_text().replace("tagline: A test site", f"tagline: A site {n}"))
+
+
+EDITS = [edit_article, add_article, delete_extra, edit_record, edit_glossary, edit_template,
+         edit_site_yaml]
+
+
+def build_into(root: Path, out: Path, *, cache: bool) -> None:
+    result = build(root, out=out, cache=cache, jobs=1, report=Report(root))
+    assert result.site is not None or result.up_to_date
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(EDITS), st.integers(0, 3)), min_size=1, max_size=4))
+def test_incremental_build_equals_clean_build_after_any_edits(edits):
+    with tempfile.TemporaryDirectory() as tmp:
+        root = new_site(Path(tmp))
+        incremental, clean = Path(tmp) / "incremental", Path(tmp) / "clean"
+        build_into(root, incremental, cache=True)
+        for edit, n in edits:
+            edit(root, n)
+            build_into(root, incremental, cache=True)
+            shutil.rmtree(clean, ignore_errors=True)
+            build_into(root, clean, cache=False)
+            assert snapshot(incremental) == snapshot(clean), edit.__name__
+
+
+def test_no_op_rebuild_changes_nothing_and_says_so(tmp_path):
+    root = new_site(tmp_path)
+    out = root / "_site"
+    first = run_cli("--root", str(root), "build", "--out", str(out))
+    assert first.code == 0, first.err
+    before = snapshot(out)
+    again = run_cli("--root", str(root), "build", "--out", str(out))
+    assert again.code == 0 and "is up to date" in again.out
+    assert snapshot(out) == before
+    edit_article(root, 1)
+    changed = run_cli("--root", str(root), "build", "--out", str(out))
+    assert "built" in changed.out and snapshot(out) != before
+    forced = run_cli("--root", str(root), "build", "--out", str(out), "--no-cache")
+    assert "built" in forced.out
+
+
+def test_deleted_article_leaves_no_output_behind(tmp_path):
+    root = new_site(tmp_path)
+    add_article(root, 7)
+    out = root / "_site"
+    assert run_cli("--root", str(root), "build", "--out", str(out)).code == 0
+    assert (out / "articles/extra-7/index.html").is_file()
+    (root / "content/articles/extra-7.md").unlink()
+    assert run_cli("--root", str(root), "build", "--out", str(out)).code == 0
+    assert not (out / "articles/extra-7").exists()
+    assert "extra-7" not in (out / "sitemap.xml").read_text()
