@@ -51,7 +51,7 @@ class Report:
     """Collects diagnostics for one run; paths are shown relative to the site root."""
 
     def __init__(self, root: Path, *, strict: bool = False):
-        self.root = root
+        self.root = root.resolve()  # `--root .` and absolute paths must compare alike
         self.items: list[Diagnostic] = []
         self.strict = strict
         self.levels: dict[str, str] = {}  # site.yaml `checks:` overrides, code -> level
