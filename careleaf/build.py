@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .cache import digest, engine_digest, tree_digest
+from .cache import Memo, digest, engine_digest, tree_digest
 from .checks import ArticleStats, check_content, check_links
 from .compare import comparisons
 from .config import Project, load_project
@@ -87,8 +87,11 @@ def build(
                    jobs=jobs if jobs is not None else (os.cpu_count() or 1), progress=progress,
                    use_cache=cache, write_cache=write)
     content = validate(parsed, config, report, drafts=drafts)
-    content = replace(content, comparisons=comparisons(content, renderer))
-    stats = check_content(content, parsed, config, today, report)
+    def memo(name: str) -> Memo:
+        return Memo(project.root, name, enabled=cache, writable=write)
+
+    content = replace(content, comparisons=comparisons(content, renderer, memo("compare")))
+    stats = check_content(content, parsed, config, today, report, memo("readability"))
     report.raise_if_errors()
 
     site = make_site(config, content, today, report)

@@ -12,9 +12,11 @@ depends on, so a build that uses it gives exactly the bytes a clean build gives.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import pickle
 import time
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +31,13 @@ def digest(*parts: bytes) -> str:
     return hasher.hexdigest()
 
 
+@functools.cache
 def engine_digest() -> str:
-    """Changes whenever Careleaf's own code does (a new version, or a local edit)."""
-    return digest(*(p.read_bytes() for p in sorted(ENGINE.glob("*.py"))))
+    """Changes whenever Careleaf's own code does (a new version, or a local edit), or the
+    libraries whose output it keeps (Markdown, textstat) change version."""
+    versions = ";".join(f"{name}={metadata.version(name)}" for name in
+                        ("markdown", "textstat", "nh3", "jinja2"))
+    return digest(versions.encode(), *(p.read_bytes() for p in sorted(ENGINE.glob("*.py"))))
 
 
 def tree_digest(paths: list[Path], root: Path) -> str:
@@ -89,3 +95,43 @@ class ParseCache:
             for file in self.folder.glob("*.pickle"):
                 if file.stem not in self.used and file.stat().st_mtime < cutoff:
                     file.unlink(missing_ok=True)
+
+
+class Memo:
+    """Results of pure functions kept on disk, keyed by everything they depend on.
+
+    Shares the cache folder (and its pruning) with ParseCache; `check` reads, never writes.
+    """
+
+    def __init__(self, root: Path, namespace: str, *, enabled: bool = True,
+                 writable: bool = True):
+        self.folder = root / CACHE
+        self.namespace = namespace
+        self.enabled = enabled
+        self.writable = writable
+        self.engine = engine_digest()
+
+    def _file(self, parts: tuple[bytes, ...]) -> Path:
+        key = digest(self.namespace.encode(), self.engine.encode(), *parts)
+        return self.folder / f"{key}.pickle"
+
+    def get(self, *parts: bytes) -> Any | None:
+        if not self.enabled:
+            return None
+        file = self._file(parts)
+        try:
+            value = pickle.loads(file.read_bytes())
+            if self.writable:
+                file.touch()
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            return None
+        return value
+
+    def put(self, value: Any, *parts: bytes) -> None:
+        if not (self.enabled and self.writable):
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        file = self._file(parts)
+        temporary = file.with_suffix(".tmp")
+        temporary.write_bytes(pickle.dumps(value, protocol=5))
+        temporary.replace(file)

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import textstat
 
+from .cache import Memo
 from .diagnostics import Report
 from .graph import Site
 from .markdown_ext import prose_blocks
@@ -102,13 +103,14 @@ class ArticleStats:
 
 
 def check_content(content: Content, parsed: Parsed, config: SiteConfig, today: dt.date,
-                  report: Report) -> list[ArticleStats]:
+                  report: Report, memo: Memo | None = None) -> list[ArticleStats]:
+    memo = memo or Memo(report.root, "readability", enabled=False)
     stats = []
     for article in content.articles:
         _citations(article, report)
         _review(article, config, today, report)
         _urgent_advice(article, report)
-        stats.append(_readability(article, config, report))
+        stats.append(_readability(article, config, report, memo))
     documents = [(a.document, a.meta.draft) for a in content.articles]
     documents += [(p.document, p.meta.draft) for p in content.pages]
     for doc, draft in documents:
@@ -266,16 +268,27 @@ def _line_of_sentence(doc: Document, sentence: str) -> int:
     return doc.body_line
 
 
-def _readability(article: Article, config: SiteConfig, report: Report) -> ArticleStats:
-    sentences = [s if s.rstrip()[-1:] in ".!?" else s.rstrip() + "." for s in _sentences(article)]
-    text = " ".join(sentences)
-    grade = round(float(textstat.flesch_kincaid_grade(text)), 1)
-    smog = round(float(textstat.smog_index(text)), 1)
+def _readability(article: Article, config: SiteConfig, report: Report,
+                 memo: Memo) -> ArticleStats:
+    # the scores depend only on the rendered prose: keyed on it, they are computed once
+    key = "\0".join([article.html, *(item.answer_html for item in article.faq)]).encode()
+    grade, smog, hardest = memo.get(key) or (None, None, None)
+    sentences: list[str] = []
+    if grade is None or hardest is None:
+        sentences = [s if s.rstrip()[-1:] in ".!?" else s.rstrip() + "."
+                     for s in _sentences(article)]
+    if grade is None:
+        text = " ".join(sentences)
+        grade = round(float(textstat.flesch_kincaid_grade(text)), 1)
+        smog = round(float(textstat.smog_index(text)), 1)
     target = config.readability.max_grade
     # ranking every sentence is the costly part: only when the warning will be shown
-    if grade > target and report.enabled("readability-grade"):
+    wanted = grade > target and report.enabled("readability-grade")
+    if wanted and hardest is None:
         long_enough = [s for s in sentences if len(s.split()) >= 6]
         hardest = sorted(long_enough, key=lambda s: -textstat.flesch_kincaid_grade(s))[:3]
+    memo.put((grade, smog, hardest), key)
+    if wanted:
         quoted = "; ".join(
             f"line {_line_of_sentence(article.document, s)}: \"{_clip(s)}\"" for s in hardest)
         report.warning(article.path, article.document.body_line, "readability-grade",

@@ -6,9 +6,12 @@ the same accessible markup and cites the records' sources.
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import dataclass
 from itertools import combinations
+from pathlib import Path
 
+from .cache import Memo
 from .directives import BUILT_IN_ROWS
 from .markdown_ext import MarkdownRenderer
 from .validate import Content, Medicine, Reference
@@ -35,7 +38,13 @@ def medicine_topics(content: Content) -> dict[str, set[str]]:
     return topics
 
 
-def comparisons(content: Content, renderer: MarkdownRenderer) -> tuple[Comparison, ...]:
+def comparisons(content: Content, renderer: MarkdownRenderer,
+                memo: Memo | None = None) -> tuple[Comparison, ...]:
+    """A comparison's HTML depends on the two records (and site.yaml, the glossary): the
+    memo is keyed on those, as dumped for the directives, so an unchanged pair is reused."""
+    memo = memo or Memo(Path("."), "compare", enabled=False)
+    context = pickle.dumps((renderer.ext.site.model_dump(), renderer.ext.glossary_ids),
+                           protocol=5)
     topics = medicine_topics(content)
     out = []
     for first, second in combinations(sorted(content.medicines, key=lambda m: m.key), 2):
@@ -44,9 +53,15 @@ def comparisons(content: Content, renderer: MarkdownRenderer) -> tuple[Compariso
             continue
         facts = set(first.record.facts) & set(second.record.facts)
         rows = [r for r in DEFAULT_ROWS if r in BUILT_IN_ROWS or r in facts]
-        renderer.start_document()
-        converted = renderer.convert(
-            f":: compare {first.key} {second.key} rows={','.join(rows)}")
+        directive = f":: compare {first.key} {second.key} rows={','.join(rows)}"
+        key = (context, pickle.dumps((renderer.records.get(first.key),
+                                      renderer.records.get(second.key)), protocol=5),
+               directive.encode())
+        converted = memo.get(*key)
+        if converted is None:
+            renderer.start_document()
+            converted = renderer.convert(directive)
+            memo.put(converted, *key)
         sources = {r.source.id: r.source for m in (first, second) for r in m.references}
         references = tuple(
             Reference(n, sources[sid], anchors)

@@ -1,7 +1,8 @@
 """Progress for builds longer than a second: pages done of total and time so far.
 
 On a terminal one line is redrawn; elsewhere (CI logs) a plain line is written for every
-tenth of a stage, so logs stay short. `--quiet` turns it off.
+tenth of a long stage (a short one only says when it is done), so logs stay short.
+`--quiet` turns it off.
 """
 
 from __future__ import annotations
@@ -33,8 +34,9 @@ class Progress:
             self.stream.write("\r\033[K" + text)
             self.drawn = True
         else:
-            step = done * 10 // total
-            if self.last_step.get(stage) == step:
+            # a line per tenth of a long stage; short stages only say when they are done
+            step = done * 10 // total if total >= 100 else done // total
+            if self.last_step.get(stage, -1) == step or (total < 100 and done < total):
                 return
             self.last_step[stage] = step
             self.stream.write(text + "\n")

@@ -43,6 +43,11 @@ def new_site(parent: Path) -> Path:
     files["content/glossary.yaml"] = GLOSSARY
     files["content/articles/gabapentin-twitching.md"] = (
         ARTICLE + "\nMyoclonus can happen [@label].\n\n:: side-effects gabapentin\n")
+    # a second medicine on the same topic, so there is a comparison page built from both
+    files["content/medicines/pregabalin.yaml"] = RECORD.replace("Gabapentin", "Pregabalin")
+    files["content/articles/pregabalin.md"] = ARTICLE.replace(
+        "medicines: [gabapentin]", "medicines: [pregabalin]").replace(
+        "title: Gabapentin and twitching", "title: Pregabalin and twitching")
     write_files(root, files)
     return root
 
@@ -104,6 +109,7 @@ def test_incremental_build_equals_clean_build_after_any_edits(edits):
         root = new_site(Path(tmp))
         incremental, clean = Path(tmp) / "incremental", Path(tmp) / "clean"
         build_into(root, incremental, cache=True)
+        assert (incremental / "compare/gabapentin-vs-pregabalin/index.html").is_file()
         for edit, n in edits:
             edit(root, n)
             build_into(root, incremental, cache=True)
