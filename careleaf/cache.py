@@ -51,6 +51,25 @@ def tree_digest(paths: list[Path], root: Path) -> str:
     return digest(*parts)
 
 
+def _load(file: Path, *, touch: bool) -> Any | None:
+    """A cached value, or None when it is missing or unreadable (then it is recomputed)."""
+    try:
+        value = pickle.loads(file.read_bytes())
+        if touch:
+            file.touch()  # recently used: kept by ParseCache.prune()
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        return None
+    return value
+
+
+def _store(file: Path, value: Any) -> None:
+    """Write through a temporary file, so a reader never sees half an entry."""
+    file.parent.mkdir(parents=True, exist_ok=True)
+    temporary = file.with_name(f".{file.stem}.tmp")
+    temporary.write_bytes(pickle.dumps(value, protocol=5))
+    temporary.replace(file)
+
+
 class ParseCache:
     """Parsed documents on disk, one pickle per (file, context)."""
 
@@ -68,24 +87,15 @@ class ParseCache:
     def get(self, key: str) -> Any | None:
         if not self.enabled:
             return None
-        file = self.folder / f"{key}.pickle"
-        try:
-            value = pickle.loads(file.read_bytes())
-            if self.writable:
-                file.touch()  # recently used: kept by prune()
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-            return None
-        self.used.add(key)
+        value = _load(self.folder / f"{key}.pickle", touch=self.writable)
+        if value is not None:
+            self.used.add(key)
         return value
 
     def put(self, key: str, value: Any) -> None:
-        if not (self.enabled and self.writable):
-            return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        temporary = self.folder / f".{key}.tmp"
-        temporary.write_bytes(pickle.dumps(value, protocol=5))
-        temporary.replace(self.folder / f"{key}.pickle")
-        self.used.add(key)
+        if self.enabled and self.writable:
+            _store(self.folder / f"{key}.pickle", value)
+            self.used.add(key)
 
     def prune(self, keep_days: float = 2) -> None:
         """Forget entries no build has used for a while (edited, renamed or deleted files;
@@ -116,22 +126,8 @@ class Memo:
         return self.folder / f"{key}.pickle"
 
     def get(self, *parts: bytes) -> Any | None:
-        if not self.enabled:
-            return None
-        file = self._file(parts)
-        try:
-            value = pickle.loads(file.read_bytes())
-            if self.writable:
-                file.touch()
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-            return None
-        return value
+        return _load(self._file(parts), touch=self.writable) if self.enabled else None
 
     def put(self, value: Any, *parts: bytes) -> None:
-        if not (self.enabled and self.writable):
-            return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        file = self._file(parts)
-        temporary = file.with_suffix(".tmp")
-        temporary.write_bytes(pickle.dumps(value, protocol=5))
-        temporary.replace(file)
+        if self.enabled and self.writable:
+            _store(self._file(parts), value)
