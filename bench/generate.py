@@ -22,7 +22,7 @@ WORDS = [
     "blood", "sodium", "serotonin", "review", "evidence", "trial", "people", "week", "month",
     "evening", "morning", "water", "food", "alcohol", "driving", "symptom", "help", "advice",
     "change", "stop", "start", "slowly", "common", "rare", "serious", "mild", "body", "brain",
-    "signal",
+    "signal", "don't", "it's", "you'll",  # apostrophes, as in real prose (SmartyPants)
 ]
 
 
@@ -111,7 +111,13 @@ def generate(out: Path, articles: int, seed: int = 1) -> Path:
     (content / "topics.yaml").write_text("".join(
         f"{t}:\n  title: Topic {t}\n  description: A synthetic topic.\n" for t in topics))
     for index in range(articles):
-        text = article(index, rng.choice(medicines), rng.choice(topics), rng)
+        # A medicine belongs to one topic (its class) and a few articles cross over, as in
+        # a formulary; random pairs would make every two medicines share a topic and so
+        # need a comparison page (124,750 of them at 10,000 articles).
+        medicine = rng.choice(medicines)
+        home = topics[medicines.index(medicine) % len(topics)]
+        topic = home if rng.random() < 0.98 else rng.choice(topics)
+        text = article(index, medicine, topic, rng)
         (content / "articles" / f"article-{index:05d}.md").write_text(text)
     return out
 

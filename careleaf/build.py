@@ -18,6 +18,7 @@ from .cache import Memo, digest, engine_digest, tree_digest
 from .checks import ArticleStats, check_content, check_links
 from .compare import comparisons
 from .config import Project, load_project
+from .depends import PageReuse, fingerprints, site_inputs
 from .diagnostics import Report
 from .discover import discover
 from .graph import Site, make_site
@@ -39,6 +40,7 @@ class BuildResult:
     out: Path
     stats: tuple[ArticleStats, ...]  # the editor's dashboard
     up_to_date: bool = False  # nothing changed since the last build into `out`
+    rendered: int = 0  # pages rendered (the others were reused from the last build)
 
 
 def build_date() -> dt.date:
@@ -91,14 +93,17 @@ def build(
         return Memo(project.root, name, enabled=cache, writable=write)
 
     content = replace(content, comparisons=comparisons(content, renderer, memo("compare")))
-    stats = check_content(content, parsed, config, today, report, memo("readability"))
+    stats = check_content(content, parsed, config, today, report)
     report.raise_if_errors()
 
     site = make_site(config, content, today, report)
     report.raise_if_errors()
 
     versions = asset_versions(project.static)
-    outputs = render(site, project.templates, versions, report, progress)
+    prints = fingerprints(site, project, site_inputs(project, parsed, today, drafts))
+    pages = PageReuse(project, memo("pages"))
+    outputs = render(site, project.templates, versions, report, progress,
+                     reuse=lambda output: pages.get(output, prints[output]))
     outputs += index_files(site)
     check_links(site, outputs, list(versions), report)
     report.raise_if_errors()
@@ -106,5 +111,8 @@ def build(
     if write:
         progress("write", 0, len(outputs))
         publish(outputs, project, report, inputs=inputs)
+        pages.save(outputs, prints)
         progress("write", len(outputs), len(outputs))
-    return BuildResult(site, tuple(outputs), report, project.out, tuple(stats))
+    rendered = len(site.routes) - pages.reused
+    return BuildResult(site, tuple(outputs), report, project.out, tuple(stats),
+                       rendered=rendered)

@@ -99,6 +99,12 @@ class Report:
             Diagnostic(where, max(line, 1), max(col, 1), severity, code, message, hint)
         )
 
+    def replay(self, found: Diagnostic) -> None:
+        """Add a diagnostic found elsewhere (a parse worker, the cache) as if found now:
+        at the severity site.yaml and `--strict` give its code in this run."""
+        self.add(self.root / found.path, found.line, found.code, found.message, found.hint,
+                 col=found.col, severity=found.severity)
+
     def error(self, path: Path | str, line: int, code: str, message: str, hint: str = "",
               *, col: int = 1) -> None:
         self.add(path, line, code, message, hint, col=col)

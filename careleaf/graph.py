@@ -62,18 +62,42 @@ class Site:
         return next(t for t in self.content.topics if t.key == key)
 
 
-def related_articles(article: Article, articles: tuple[Article, ...]) -> tuple[Article, ...]:
-    """Other articles ranked by shared medicines (weighted double) and shared topics."""
+def related_articles(article: Article, articles: tuple[Article, ...],
+                     by_medicine: dict[str, tuple[Article, ...]] | None = None,
+                     by_topic: dict[str, tuple[Article, ...]] | None = None,
+                     ) -> tuple[Article, ...]:
+    """Other articles ranked by shared medicines (weighted double) and shared topics.
+
+    Only articles that share something can score; the indexes (medicine or topic key ->
+    its articles) find them without scoring every pair of a large site."""
     def score(other: Article) -> int:
         medicines = set(article.meta.medicines) & set(other.meta.medicines)
         topics = set(article.meta.topics) & set(other.meta.topics)
         return 2 * len(medicines) + len(topics)
 
+    if by_medicine is not None and by_topic is not None:
+        candidates = {a.slug: a for key in article.meta.medicines
+                      for a in by_medicine.get(key, ())}
+        candidates |= {a.slug: a for key in article.meta.topics for a in by_topic.get(key, ())}
+        pool = tuple(candidates.values())
+    else:
+        pool = articles
     ranked = sorted(
-        (a for a in articles if a.slug != article.slug and score(a) > 0),
+        (a for a in pool if a.slug != article.slug and score(a) > 0),
         key=lambda a: (-score(a), a.meta.title),
     )
     return tuple(ranked[:RELATED_LIMIT])
+
+
+def _index(articles: tuple[Article, ...], keys: list[str], field: str
+           ) -> dict[str, tuple[Article, ...]]:
+    """key -> the articles that name it in `field`, in site order (one pass)."""
+    found: dict[str, list[Article]] = {key: [] for key in keys}
+    for article in articles:
+        for key in dict.fromkeys(getattr(article.meta, field)):
+            if key in found:
+                found[key].append(article)
+    return {key: tuple(value) for key, value in found.items()}
 
 
 def _latest(articles: tuple[Article, ...]) -> dt.date | None:
@@ -82,11 +106,10 @@ def _latest(articles: tuple[Article, ...]) -> dt.date | None:
 
 def make_site(config: SiteConfig, content: Content, today: dt.date, report: Report) -> Site:
     urls = Urls(config.base_url)
-    by_medicine = {m.key: tuple(a for a in content.articles if m.key in a.meta.medicines)
-                   for m in content.medicines}
-    by_topic = {t.key: tuple(a for a in content.articles if t.key in a.meta.topics)
-                for t in content.topics}
-    related = {a.slug: related_articles(a, content.articles) for a in content.articles}
+    by_medicine = _index(content.articles, [m.key for m in content.medicines], "medicines")
+    by_topic = _index(content.articles, [t.key for t in content.topics], "topics")
+    related = {a.slug: related_articles(a, content.articles, by_medicine, by_topic)
+               for a in content.articles}
 
     home = Crumb("Home", urls.home())
     medicines_crumb = Crumb("Medicines", "medicines/")

@@ -9,14 +9,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import frontmatter
 
 from .cache import ParseCache
-from .diagnostics import Report
+from .diagnostics import Diagnostic, Report
 from .discover import Inventory
+from .doc_checks import check_document
 from .markdown_ext import Heading, MarkdownRenderer, plain_text
 from .progress import no_progress
 from .schema import SiteConfig
@@ -54,6 +55,9 @@ class Document:
     citations: tuple[tuple[str, tuple[str, ...]], ...]
     callout_kinds: tuple[str, ...]
     word_count: int
+    # what doc_checks found in this file alone, and an article's reading grade and SMOG
+    findings: tuple[Diagnostic, ...] = ()
+    readability: tuple[float, float] | None = None
 
     @property
     def stem(self) -> str:
@@ -77,6 +81,18 @@ def read_yaml_file(path: Path, report: Report) -> YamlData | None:
 
 
 def parse_markdown_file(path: Path, renderer: MarkdownRenderer, faq_heading: str,
+                        report: Report, *, article: bool = True) -> Document | None:
+    """Read, convert and check one Markdown file (its parse problems go to `report`; what
+    the checks find is kept in the document, for check_content to report)."""
+    doc = _read_markdown_file(path, renderer, faq_heading, report)
+    if doc is None:
+        return None
+    found = Report(report.root)
+    scores = check_document(doc, renderer.ext.site, found, article=article)
+    return replace(doc, findings=tuple(found.items), readability=scores)
+
+
+def _read_markdown_file(path: Path, renderer: MarkdownRenderer, faq_heading: str,
                         report: Report) -> Document | None:
     text = read_text(path, report)
     if text is None:
@@ -205,11 +221,13 @@ def _start_worker(config: SiteConfig, records: dict, glossary: list[dict] | None
     _worker = (renderer, faq_heading, root)
 
 
-def _parse_in_worker(path: Path) -> tuple[Document | None, list]:
+def _parse_in_worker(job: tuple[Path, bool]) -> tuple[Document | None, list]:
     assert _worker is not None
     renderer, faq_heading, root = _worker
+    path, article = job
     report = Report(root)
-    return parse_markdown_file(path, renderer, faq_heading, report), report.items
+    return parse_markdown_file(path, renderer, faq_heading, report, article=article), \
+        report.items
 
 
 def parse(inventory: Inventory, renderer: MarkdownRenderer, faq_heading: str,
@@ -230,6 +248,7 @@ def parse(inventory: Inventory, renderer: MarkdownRenderer, faq_heading: str,
         renderer.set_glossary(entries)
 
     paths = inventory.articles + inventory.pages
+    article_paths = set(inventory.articles)
     cache = ParseCache(report.root, (renderer.ext.site.model_dump(), renderer.records, entries,
                                      faq_heading, str(report.root)), enabled=use_cache,
                        writable=write_cache)
@@ -247,7 +266,7 @@ def parse(inventory: Inventory, renderer: MarkdownRenderer, faq_heading: str,
             jobs, initializer=_start_worker,
             initargs=(renderer.ext.site, renderer.records, entries, faq_heading, report.root),
         ) as pool:
-            results = pool.map(_parse_in_worker, missing,
+            results = pool.map(_parse_in_worker, [(p, p in article_paths) for p in missing],
                                chunksize=max(1, len(missing) // (jobs * 8)))
             fresh = []
             for result in results:
@@ -257,11 +276,14 @@ def parse(inventory: Inventory, renderer: MarkdownRenderer, faq_heading: str,
         fresh = []
         for path in missing:
             local = Report(report.root)
-            fresh.append((parse_markdown_file(path, renderer, faq_heading, local), local.items))
+            doc = parse_markdown_file(path, renderer, faq_heading, local,
+                                      article=path in article_paths)
+            fresh.append((doc, local.items))
             progress("parse", done + len(fresh), len(paths))
     keyed = dict(zip(paths, keys, strict=True))
     for path, (doc, items) in zip(missing, fresh, strict=True):
-        report.items.extend(items)
+        for item in items:
+            report.replay(item)
         if doc is not None and not items:  # only clean results are worth keeping
             cache.put(keyed[path], doc)
             found[path] = doc

@@ -205,19 +205,25 @@ def environment(templates: Path, site: Site, versions: dict[str, str]) -> jinja2
 
 
 def render(site: Site, templates: Path, versions: dict[str, str],
-           report: Report, progress: Callable = no_progress) -> list[OutputFile]:
+           report: Report, progress: Callable = no_progress, *,
+           reuse: Callable[[str], bytes | None] = lambda output: None) -> list[OutputFile]:
+    """Every route's page; `reuse(output)` gives a page's bytes when nothing it shows has
+    changed since they were written (see depends.py)."""
     env = environment(templates, site, versions)
     outputs = []
     for done, route in enumerate(site.routes, start=1):
         progress("render", done, len(site.routes))
-        html = _render_route(env, route, templates, report)
-        if html is None:
-            continue
-        if DISCLAIMER_MARK not in html:
+        data = reuse(route.output)
+        if data is None:
+            html = _render_route(env, route, templates, report)
+            if html is None:
+                continue
+            data = html.encode("utf-8")
+        if DISCLAIMER_MARK.encode() not in data:
             report.error(templates / route.template, 1, "template-disclaimer-missing",
                          f"{route.output} was rendered without the site's medical disclaimer",
                          "keep {% include 'partials/disclaimer.html' %} in the base template")
-        outputs.append(OutputFile(route.output, html.encode("utf-8")))
+        outputs.append(OutputFile(route.output, data))
     return outputs
 
 

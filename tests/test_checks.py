@@ -12,7 +12,7 @@ import json
 import pytest
 from conftest import ARTICLE
 
-from careleaf.checks import _find_spam
+from careleaf.doc_checks import _find_spam
 
 ART = "content/articles/gabapentin-twitching.md"
 TODAY = dt.date(2026, 6, 1)

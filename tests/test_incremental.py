@@ -88,21 +88,43 @@ def edit_template(root: Path, n: int) -> None:
                     if f"({n})" not in base.read_text() else base.read_text())
 
 
+def edit_title(root: Path, n: int) -> None:
+    """Front matter shows on other pages: related links, the medicine's list, listings."""
+    path = root / "content/articles/pregabalin.md"
+    text = path.read_text()
+    start = text.index("title: ")
+    end = text.index("\n", start)
+    path.write_text(text[:start] + f"title: Pregabalin and twitching, take {n}" + text[end:])
+
+
+def rename_article(root: Path, n: int) -> None:
+    """The old page goes; the new one comes (the slug is the file's name)."""
+    for path in sorted((root / "content/articles").glob("extra-*.md"))[:1]:
+        path.rename(path.with_name(f"renamed-{n}-{path.name}"))
+
+
+def edit_css(root: Path, n: int) -> None:
+    """Every page links the stylesheet with its content hash."""
+    path = root / "static/style.css"
+    path.write_text(path.read_text() + f"/* {n} */\n")
+
+
 def edit_site_yaml(root: Path, n: int) -> None:
     path = root / "site.yaml"
     path.write_text(path.read_text().replace("tagline: A test site", f"tagline: A site {n}"))
 
 
 EDITS = [edit_article, add_article, delete_extra, edit_record, edit_glossary, edit_template,
-         edit_site_yaml]
+         edit_site_yaml, edit_title, rename_article, edit_css]
 
 
-def build_into(root: Path, out: Path, *, cache: bool) -> None:
+def build_into(root: Path, out: Path, *, cache: bool):
     result = build(root, out=out, cache=cache, jobs=1, report=Report(root))
     assert result.site is not None or result.up_to_date
+    return result
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.sampled_from(EDITS), st.integers(0, 3)), min_size=1, max_size=4))
 def test_incremental_build_equals_clean_build_after_any_edits(edits):
     with tempfile.TemporaryDirectory() as tmp:
@@ -144,3 +166,24 @@ def test_deleted_article_leaves_no_output_behind(tmp_path):
     assert run_cli("--root", str(root), "build", "--out", str(out)).code == 0
     assert not (out / "articles/extra-7").exists()
     assert "extra-7" not in (out / "sitemap.xml").read_text()
+
+
+def test_a_body_edit_renders_one_page_and_a_title_edit_renders_them_all(tmp_path):
+    root = new_site(tmp_path)
+    out = tmp_path / "out"
+    first = build_into(root, out, cache=True)
+    assert first.rendered == len(first.site.routes)
+    edit_article(root, 1)
+    body = build_into(root, out, cache=True)
+    assert body.rendered == 1, "only the edited article's page"
+    page = (out / "articles/gabapentin-twitching/index.html").read_text()
+    assert "A new paragraph 1" in page
+    edit_title(root, 2)  # pregabalin's title shows on gabapentin's page (related articles)
+    title = build_into(root, out, cache=True)
+    assert title.rendered == len(title.site.routes)
+    assert "take 2" in (out / "articles/gabapentin-twitching/index.html").read_text()
+    (out / "medicines/gabapentin/index.html").write_text("tampered")
+    # a page changed behind Careleaf's back is rendered again, with the edited article
+    edit_article(root, 4)
+    assert build_into(root, out, cache=True).rendered == 2
+    assert "tampered" not in (out / "medicines/gabapentin/index.html").read_text()

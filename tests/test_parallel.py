@@ -41,12 +41,12 @@ def test_parallel_build_reports_problems_found_in_workers(tmp_path):
     bad = root / "content/articles/article-00007.md"
     bad.write_text(bad.read_text().replace("title: Synthetic article 7", "title: [broken"))
     (root / "content/articles/article-00011.md").write_bytes(b"---\ntitle: caf\xe9\n")
-    result = run_cli("--root", str(root), "check", "--jobs", "2")
+    result = run_cli("--root", str(root), "check", "--jobs", "2", "--quiet")
     assert result.code == 1 and "Traceback" not in result.err
     assert "content/articles/article-00007.md:3:12: error[yaml-syntax]" in result.err
     assert "content/articles/article-00011.md:2:11: error[file-encoding]" in result.err
     # and word for word what one process reports
-    assert run_cli("--root", str(root), "check", "--jobs", "1").err == result.err
+    assert run_cli("--root", str(root), "check", "--jobs", "1", "--quiet").err == result.err
 
 
 def test_progress_lines_in_logs_and_quiet(tmp_path):

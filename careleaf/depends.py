@@ -1,0 +1,98 @@
+"""What each page is made from, so a rebuild renders only the pages whose inputs changed.
+
+A page's *fingerprint* digests everything its template can show:
+
+- for every page, the site-wide inputs: Careleaf's code and library versions, the
+  templates and static files, site.yaml and the build options, "today", every data file
+  (medicine records, topics, bibliography, glossary) and the front matter of every
+  Markdown file (titles, summaries and dates appear in lists, cards and related links);
+- for an article or page, also its own file, body included.
+
+So an edit to one article's text re-renders that article alone; an edit to its title
+or dates, a record, a template or site.yaml re-renders every page. Pages other than an
+article's own show other articles' front matter only (see the template guide in
+README.md); a template that showed another article's body would need its fingerprint
+here to say so.
+
+A page is reused only when its fingerprint matches the one recorded when the file now in
+the output folder was written, and that file still has the bytes recorded then.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import pickle
+from pathlib import Path
+
+from .cache import Memo, digest, engine_digest, tree_digest
+from .config import Project
+from .graph import Route, Site
+from .parse import Parsed
+from .render import OutputFile
+
+
+def site_inputs(project: Project, parsed: Parsed, today: dt.date, drafts: bool) -> str:
+    """The digest of what every page may show (see the module's docstring)."""
+    config = project.config
+    data_files = sorted(p for p in project.content.rglob("*")
+                        if p.is_file() and p.suffix != ".md")
+    parts = [engine_digest().encode(), tree_digest([project.templates, project.static],
+                                                   project.root).encode(),
+             pickle.dumps(config.model_dump(), protocol=5),
+             f"{today.isoformat()}|{drafts}|{config.base_url}".encode()]
+    for path in data_files:
+        parts += [path.relative_to(project.root).as_posix().encode(), path.read_bytes()]
+    for doc in parsed.articles + parsed.pages:
+        parts += [doc.path.relative_to(project.root).as_posix().encode(),
+                  pickle.dumps(doc.meta.data, protocol=5)]
+    return digest(*parts)
+
+
+def fingerprints(site: Site, project: Project, everything: str) -> dict[str, str]:
+    """Route output -> fingerprint."""
+    out = {}
+    for route in site.routes:
+        source = route.context.get("article") or route.context.get("page")
+        own = b""
+        if source is not None:
+            path: Path = source.path
+            own = path.relative_to(project.root).as_posix().encode() + b"\0" + \
+                path.read_bytes()
+        out[route.output] = digest(everything.encode(), _route_key(route), own)
+    return out
+
+
+def _route_key(route: Route) -> bytes:
+    return repr((route.path, route.template, route.title, route.description, route.crumbs,
+                 route.lastmod, route.in_sitemap, route.og_type, route.searchable)).encode()
+
+
+class PageReuse:
+    """Pages of the last build into the output folder, reused when nothing they show
+    changed. The record of what each was made from is kept in the build cache."""
+
+    def __init__(self, project: Project, memo: Memo):
+        self.out = project.out
+        self.memo = memo
+        self.key = str(project.out).encode()
+        self.made: dict[str, tuple[str, str]] = memo.get(self.key) or {}
+        self.reused = 0
+
+    def get(self, output: str, fingerprint: str) -> bytes | None:
+        recorded = self.made.get(output)
+        if recorded is None or recorded[0] != fingerprint:
+            return None
+        try:
+            data = (self.out / output).read_bytes()
+        except OSError:
+            return None
+        if hashlib.sha256(data).hexdigest() != recorded[1]:
+            return None  # changed since it was written: render it again
+        self.reused += 1
+        return data
+
+    def save(self, outputs: list[OutputFile], prints: dict[str, str]) -> None:
+        """After a successful publish: what each page now in the folder was made from."""
+        self.memo.put({o.path: (prints[o.path], hashlib.sha256(o.data).hexdigest())
+                       for o in outputs if o.path in prints}, self.key)
