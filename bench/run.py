@@ -12,12 +12,19 @@ bench/RESULTS.md with a note of the machine.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
 import os
 import platform
 import re
 import shutil
+import signal
+import socket
+import statistics
 import subprocess
 import sys
+import threading
+import time
 import venv
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,7 +135,67 @@ def careleaf(site: Path) -> list[Timing]:
     article.write_text(article.read_text() + "\nOne more sentence for the benchmark [@"
                        + re.search(r"id: (\S+)", article.read_text()).group(1) + "].\n")
     one = timed(cli, ROOT, "careleaf", "one-article rebuild")
-    return [cold, noop, one]
+    return [cold, noop, one, serve_latency(site)]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def _reload_latencies(ws_url: str, article: Path, saves: int) -> list[float]:
+    """Save `article` `saves` times, as an editor would; time each save until livereload
+    tells the browser to reload (the page is rebuilt by then)."""
+    from tornado.websocket import websocket_connect
+
+    ws = await websocket_connect(ws_url)
+    try:
+        await ws.write_message(json.dumps(
+            {"command": "hello", "protocols": ["http://livereload.com/protocols/official-7"]}))
+        await ws.read_message()
+        # a page says which URL it shows; only then is it told to reload
+        await ws.write_message(json.dumps({"command": "info", "url": ws_url}))
+        await asyncio.sleep(1)
+        source = re.search(r"id: (\S+)", article.read_text()).group(1)
+        latencies = []
+        for n in range(saves):
+            article.write_text(article.read_text() + f"\nSaved again, {n} [@{source}].\n")
+            start = time.perf_counter()
+            while True:
+                message = json.loads(await asyncio.wait_for(ws.read_message(), 120))
+                if message.get("command") == "reload" and message["path"].endswith(".md"):
+                    latencies.append(time.perf_counter() - start)
+                    break
+            await asyncio.sleep(0.5)
+        return latencies
+    finally:
+        ws.close()
+
+
+def serve_latency(site: Path, saves: int = 7) -> Timing:
+    """Median save-to-reload time of `careleaf serve`, with its peak memory."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "careleaf", "--root", str(site), "serve",
+                             "--port", str(port)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        for line in proc.stderr:  # the first build, then "serving ..."
+            if line.startswith("serving "):
+                break
+        else:
+            raise SystemExit("careleaf serve did not start")
+        threading.Thread(target=proc.stderr.read, daemon=True).start()  # keep it drained
+        article = sorted((site / "content/articles").glob("*.md"))[1]
+        latencies = asyncio.run(_reload_latencies(f"ws://127.0.0.1:{port}/livereload",
+                                                  article, saves))
+        status = Path(f"/proc/{proc.pid}/status").read_text()
+        peak = int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+    print("  serve save-to-reload:", " ".join(f"{t:.2f}" for t in latencies), flush=True)
+    return Timing("careleaf", "save-to-reload (serve)", statistics.median(latencies), peak)
 
 
 def peers(site: Path, size: int) -> list[Timing]:

@@ -70,6 +70,7 @@ def build(
     jobs: int | None = None,
     progress: Callable[[str, int, int], None] = no_progress,
     cache: bool = True,
+    search: bool = True,
 ) -> BuildResult:
     """Build the site in `root`. Raises BuildFailed with every diagnostic on errors."""
     report = report or Report(root)
@@ -110,7 +111,9 @@ def build(
 
     if write:
         progress("write", 0, len(outputs))
-        publish(outputs, project, report, inputs=inputs)
+        # without its search index the folder is not what a full build would make: no
+        # inputs digest, so the next build is never taken for a no-op
+        publish(outputs, project, report, inputs=inputs if search else None, search=search)
         pages.save(outputs, prints)
         progress("write", len(outputs), len(outputs))
     rendered = len(site.routes) - pages.reused

@@ -71,7 +71,10 @@ def _store(file: Path, value: Any) -> None:
 
 
 class ParseCache:
-    """Parsed documents on disk, one pickle per (file, context)."""
+    """Parsed documents on disk, one pickle per (file, context); a long-running process
+    (`serve`) also keeps the last build's in memory."""
+
+    _memory: dict[str, Any] = {}  # key -> document; keys name content, so never stale
 
     def __init__(self, root: Path, context: Any, enabled: bool = True, writable: bool = True):
         self.folder = root / CACHE
@@ -87,19 +90,25 @@ class ParseCache:
     def get(self, key: str) -> Any | None:
         if not self.enabled:
             return None
-        value = _load(self.folder / f"{key}.pickle", touch=self.writable)
+        value = self._memory.get(key)
+        if value is None:
+            value = _load(self.folder / f"{key}.pickle", touch=self.writable)
         if value is not None:
             self.used.add(key)
+            self._memory[key] = value
         return value
 
     def put(self, key: str, value: Any) -> None:
         if self.enabled and self.writable:
             _store(self.folder / f"{key}.pickle", value)
             self.used.add(key)
+            self._memory[key] = value
 
     def prune(self, keep_days: float = 2) -> None:
         """Forget entries no build has used for a while (edited, renamed or deleted files;
         a `serve` preview and a `build` with another base URL keep their own entries)."""
+        if self.enabled:
+            ParseCache._memory = {k: v for k, v in self._memory.items() if k in self.used}
         if self.enabled and self.writable and self.folder.is_dir():
             cutoff = time.time() - keep_days * 86400
             for file in self.folder.glob("*.pickle"):

@@ -11,6 +11,8 @@ Two passes: `check_content` on what the editors wrote (after validation), and
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,19 +137,35 @@ def _urgent_advice(article: Article, report: Report) -> None:
                  "or '!!! emergency' callout listing the symptoms that need a doctor, 111 or 999")
 
 
+HREF_RE = re.compile(r'\shref="([^"]+)"')
+ID_RE = re.compile(r'\sid="([^"]+)"')
+EXTERNAL_RE = re.compile(r"[a-z][a-z0-9+.-]*:|//")
+
+# A page's links and ids, by its bytes: `serve` and reused pages are not scanned again.
+_scanned: dict[bytes, tuple[list[str], set[str]]] = {}
+
+
+def _scan(data: bytes) -> tuple[list[str], set[str]]:
+    key = hashlib.sha256(data).digest()
+    found = _scanned.get(key)
+    if found is None:
+        html = data.decode("utf-8")
+        hrefs = sorted({h for h in HREF_RE.findall(html) if not EXTERNAL_RE.match(h)})
+        found = _scanned[key] = (hrefs, set(ID_RE.findall(html)))
+    return found
+
+
 def check_links(site: Site, outputs: list[OutputFile], static_files: list[str],
                 report: Report) -> None:
     """Every internal link and #anchor in the rendered site lands on something."""
     base = site.urls.base_path
-    pages = {o.path: o.data.decode("utf-8") for o in outputs if o.path.endswith(".html")}
-    files = set(pages) | {o.path for o in outputs} | {f"static/{f}" for f in static_files}
-    ids: dict[str, set[str]] = {}
+    scans = {o.path: _scan(o.data) for o in outputs if o.path.endswith(".html")}
+    global _scanned
+    _scanned = {hashlib.sha256(o.data).digest(): scans[o.path] for o in outputs
+                if o.path in scans}  # keep the last build's only
+    files = set(scans) | {o.path for o in outputs} | {f"static/{f}" for f in static_files}
 
-    def ids_of(page: str) -> set[str]:
-        if page not in ids:
-            ids[page] = set(re.findall(r'\sid="([^"]+)"', pages.get(page, "")))
-        return ids[page]
-
+    @functools.cache
     def broken(page: str, href: str) -> str | None:
         target, _, anchor = href.partition("#")
         target = target.split("?")[0]
@@ -156,18 +174,16 @@ def check_links(site: Site, outputs: list[OutputFile], static_files: list[str],
         file = output_path(target[len(base):]) if target else page
         if file not in files:
             return f"'{href}' leads to a page that does not exist"
-        if anchor and anchor not in ids_of(file):
+        if anchor and anchor not in scans.get(file, ((), set()))[1]:
             return f"'{href}' points at #{anchor}, which is not on that page"
         return None
 
     sources = {site.urls.article(a.slug): a.document for a in site.content.articles}
     sources |= {site.urls.page(p.slug): p.document for p in site.content.pages}
     for route in site.routes:
-        html = pages.get(route.output, "")
-        for href in sorted(set(re.findall(r'\shref="([^"]+)"', html))):
-            if re.match(r"[a-z][a-z0-9+.-]*:", href) or href.startswith("//"):
-                continue
-            problem = broken(route.output, href)
+        for href in scans.get(route.output, ((), set()))[0]:
+            # a link to another page means the same from every page: check it once
+            problem = broken(route.output if href.startswith("#") else "", href)
             if problem is None:
                 continue
             doc = sources.get(route.path)

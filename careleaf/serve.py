@@ -3,13 +3,19 @@
 The preview is built into `.careleaf/preview/` (never `_site/`, which stays what was last
 published). When a rebuild fails the last good preview keeps being served, with the
 errors shown at the top of every page and in the terminal, as MkDocs does.
+
+A save is rebuilt at once (only the pages it touched are rendered) and the browser
+reloads; the search index, which Pagefind can only make whole, is refreshed a moment
+later in the background, so the page an editor is looking at never waits for it.
 """
 
 from __future__ import annotations
 
 import html
 import mimetypes
+import os
 import re
+import shutil
 import sys
 import threading
 from pathlib import Path
@@ -18,8 +24,11 @@ from urllib.parse import unquote
 from .build import build
 from .config import CONFIG_FILE
 from .diagnostics import BuildFailed, Report
+from .write import SEARCH_DIR, SearchIndexFailed, index_search
 
 PREVIEW = Path(".careleaf") / "preview"
+INDEXING = Path(".careleaf") / "indexing"  # a snapshot of the preview, for Pagefind
+POLL_SECONDS = 0.1  # how often saves are looked for (livereload's own is 0.8 s)
 CSP_META = re.compile(rb'<meta http-equiv="Content-Security-Policy"[^>]*>\n?', re.IGNORECASE)
 
 
@@ -32,24 +41,56 @@ class Preview:
         self.base_url = f"http://{host}:{port}/"
         self.drafts = drafts
         self.error: str | None = None
-        self.lock = threading.Lock()
+        self.lock = threading.Lock()  # one build (or index swap) at a time
+        self.stale_index = threading.Event()
+        self.builds = 0
 
     def rebuild(self) -> bool:
         with self.lock:
             report = Report(self.root)
+            first = self.builds == 0
             try:
                 build(self.root, out=self.out, drafts=self.drafts, base_url=self.base_url,
-                      report=report)
+                      report=report, search=first)
             except BuildFailed as failed:
                 self.error = "\n".join(d.format() for d in failed.diagnostics)
                 print(self.error, file=sys.stderr)
                 print("rebuild failed: still serving the last good version", file=sys.stderr)
                 return False
             self.error = None
+            self.builds += 1
+            if not first:
+                self.stale_index.set()
             for item in report.items:
                 print(item.format(), file=sys.stderr)
             print(f"rebuilt: {self.base_url}", file=sys.stderr)
             return True
+
+    def keep_search_fresh(self) -> None:
+        """Re-index after each rebuild, in the background (run in a daemon thread)."""
+        while True:
+            self.stale_index.wait()
+            self.stale_index.clear()
+            source = self.root / INDEXING
+            with self.lock:  # a snapshot of a whole build, never half of one
+                shutil.rmtree(source, ignore_errors=True)
+                shutil.copytree(self.out, source, copy_function=os.link,
+                                ignore=shutil.ignore_patterns(SEARCH_DIR))
+            fresh = source.with_name(f"{source.name}-{SEARCH_DIR}")
+            shutil.rmtree(fresh, ignore_errors=True)
+            try:
+                index_search(source, fresh)
+            except SearchIndexFailed as exc:
+                print(f"search index not refreshed: {exc}", file=sys.stderr)
+                continue
+            with self.lock:
+                old = self.out / SEARCH_DIR
+                retired = fresh.with_name(fresh.name + "-old")
+                shutil.rmtree(retired, ignore_errors=True)
+                if old.exists():
+                    old.rename(retired)
+                fresh.rename(old)
+                shutil.rmtree(retired, ignore_errors=True)
 
     def _banner(self) -> bytes:
         assert self.error is not None
@@ -102,6 +143,15 @@ class Preview:
 def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: bool = False) -> int:
     from livereload import Server
     from livereload.handlers import LiveReloadHandler
+    from livereload.watcher import Watcher
+    from tornado import ioloop
+
+    class QuickWatcher(Watcher):
+        """livereload's polling watcher, looking every POLL_SECONDS instead of 0.8 s."""
+
+        def start(self, callback) -> bool:
+            ioloop.PeriodicCallback(callback, POLL_SECONDS * 1000).start()
+            return True  # so livereload starts no poller of its own
 
     # livereload ignores changes within 3 s of its last reload, so a quick second save
     # would rebuild but leave the browser showing the first; reload after every rebuild.
@@ -115,7 +165,8 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: bool
         return 2
     preview = Preview(root, host, port, drafts)
     preview.rebuild()
-    server = Server(app=preview)
+    threading.Thread(target=preview.keep_search_fresh, daemon=True).start()
+    server = Server(app=preview, watcher=QuickWatcher())
     for name in ("content", "templates", "static", CONFIG_FILE):
         path = root / name
         if path.exists():

@@ -6,13 +6,16 @@ Turns parsed files into typed, immutable content (`Article`, `Page`, `Medicine`,
 
 from __future__ import annotations
 
+import hashlib
 import math
+import pickle
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .diagnostics import Report, did_you_mean
+from .diagnostics import Diagnostic, Report, did_you_mean
 from .directives import parse_directive
 from .markdown_ext import CALLOUT_KINDS, CAPTION_PREFIX, Heading
 from .parse import Document, FaqItem, Parsed
@@ -113,8 +116,10 @@ def validate(parsed: Parsed, config: SiteConfig, report: Report, *,
                    {m.key: m.record.model_dump(by_alias=True) for m in medicines})
 
     articles = []
+    context = _context_key(parsed, config)
     for doc in parsed.articles:
-        article = _article(doc, known, config, report)
+        article = _remembered(doc, context, report, lambda doc, found:
+                              _article(doc, known, config, found))
         if article and (drafts or not article.meta.draft):
             articles.append(article)
     pages = []
@@ -128,7 +133,41 @@ def validate(parsed: Parsed, config: SiteConfig, report: Report, *,
     articles.sort(key=lambda a: (-a.meta.last_reviewed.toordinal(), a.meta.title))
     pages.sort(key=lambda p: p.meta.title)
     glossary = _glossary(parsed.glossary, bibliography, report)
+    forget_unused(parsed)
     return Content(tuple(articles), tuple(pages), tuple(medicines), tuple(topics), glossary)
+
+
+# A long-running process (`serve`) validates an unchanged article once: the parse cache
+# hands back the same Document object, and nothing else it depends on has changed.
+_validated: dict[int, tuple[Document, str, Article | None, list[Diagnostic]]] = {}
+
+
+def _context_key(parsed: Parsed, config: SiteConfig) -> str:
+    """Everything an article's validation depends on besides its own file."""
+    data = [d.data if d else None for d in
+            (parsed.bibliography and parsed.bibliography[1], parsed.topics and parsed.topics[1])]
+    records = [(path.stem, record.data) for path, record in parsed.medicines]
+    return hashlib.sha256(pickle.dumps((data, records, config.model_dump()), protocol=5)
+                          ).hexdigest()
+
+
+def _remembered(doc: Document, context: str, report: Report,
+                check: Callable[[Document, Report], Article | None]) -> Article | None:
+    seen = _validated.get(id(doc))
+    if seen is None or seen[0] is not doc or seen[1] != context:
+        found = Report(report.root)
+        seen = (doc, context, check(doc, found), found.items)
+        _validated[id(doc)] = seen
+    for item in seen[3]:
+        report.replay(item)
+    return seen[2]
+
+
+def forget_unused(parsed: Parsed) -> None:
+    """Keep memory to the documents of the last build."""
+    live = {id(doc) for doc in parsed.articles}
+    for key in [k for k in _validated if k not in live]:
+        del _validated[key]
 
 
 @dataclass(frozen=True)

@@ -131,3 +131,21 @@ def test_saving_a_file_tells_the_browser_to_reload(server):
     assert [m["command"] for m, _ in reloads] == ["reload", "reload"]
     assert "<h1>Jerks</h1>" in reloads[0][1]
     assert "<h1>Sudden jerks</h1>" in reloads[1][1]
+
+
+def _indexed_pages(preview) -> int:
+    entry = json.loads((preview / "pagefind/pagefind-entry.json").read_text())
+    return sum(language["page_count"] for language in entry["languages"].values())
+
+
+def test_search_index_catches_up_in_the_background(server):
+    """A save reloads the page at once; Pagefind re-indexes the preview just after."""
+    root, base = server
+    preview = root / ".careleaf/preview"
+    before = _indexed_pages(preview)
+    article = root / "content/articles/gabapentin-twitching.md"
+    added = root / "content/articles/second.md"
+    added.write_text(article.read_text().replace("Gabapentin and twitching", "Second article"))
+    wait_for(lambda: fetch(base + "/articles/second/")[0] == 200)
+    wait_for(lambda: _indexed_pages(preview) == before + 1, timeout=60)
+    assert fetch(base + "/pagefind/pagefind.js")[0] == 200
