@@ -79,7 +79,7 @@ class Preview:
             fresh = source.with_name(f"{source.name}-{SEARCH_DIR}")
             shutil.rmtree(fresh, ignore_errors=True)
             try:
-                index_search(source, fresh)
+                index_search(source, fresh, background=True)
             except SearchIndexFailed as exc:
                 print(f"search index not refreshed: {exc}", file=sys.stderr)
                 continue

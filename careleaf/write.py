@@ -112,13 +112,16 @@ class SearchIndexFailed(Exception):
     pass
 
 
-def index_search(folder: Path, output: Path | None = None) -> None:
+def index_search(folder: Path, output: Path | None = None, *, background: bool = False
+                 ) -> None:
     """Build the Pagefind index of `folder` into `output` (by default `folder/pagefind/`,
-    self-hosted with the site)."""
+    self-hosted with the site). In the `background`, Pagefind yields the CPU to builds."""
     where = ["--output-path", str(output)] if output else ["--output-subdir", SEARCH_DIR]
+    nice = shutil.which("nice") if background else None
     try:
         proc = subprocess.run(
-            [sys.executable, "-m", "pagefind", "--site", str(folder), *where, "--quiet"],
+            [*([nice, "-n", "10"] if nice else []), sys.executable, "-m", "pagefind",
+             "--site", str(folder), *where, "--quiet"],
             capture_output=True, text=True, timeout=600,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
