@@ -19,23 +19,23 @@ from .checks import ArticleStats, check_content, check_links
 from .compare import comparisons
 from .config import Project, load_project
 from .depends import PageReuse, fingerprints, site_inputs
-from .diagnostics import Report
+from .diagnostics import BuildFailed, Report
 from .discover import discover
 from .graph import Site, make_site
 from .index import index_files
 from .markdown_ext import MarkdownRenderer
 from .parse import parse
 from .progress import no_progress
-from .render import OutputFile, asset_versions, render
+from .render import asset_versions, render
 from .urls import Urls
 from .validate import validate
-from .write import built_from, check_output_folder, publish
+from .write import Sink, built_from, check_output_folder, open_sink
 
 
 @dataclass(frozen=True)
 class BuildResult:
     site: Site | None  # None when the build was a no-op
-    outputs: tuple[OutputFile, ...]
+    outputs: tuple[str, ...]  # the files written (or, for `check`, that would be)
     report: Report
     out: Path
     stats: tuple[ArticleStats, ...]  # the editor's dashboard
@@ -102,20 +102,30 @@ def build(
 
     versions = asset_versions(project.static)
     prints = fingerprints(site, project, site_inputs(project, parsed, today, drafts))
-    pages = PageReuse(project, memo("pages"))
-    outputs = render(site, project.templates, versions, report, progress,
-                     reuse=lambda output: pages.get(output, prints[output]))
-    outputs += index_files(site)
-    check_links(site, outputs, list(versions), report)
-    report.raise_if_errors()
-
+    reuse = PageReuse(project, memo("pages"))
+    sink = open_sink(project, report, search=search) if write else Sink()
+    try:
+        pages = render(site, project.templates, versions, report, sink.add, progress,
+                       reuse=lambda output: reuse.get(output, prints[output]))
+        for extra in index_files(site):
+            sink.add(extra)
+        check_links(site, pages, set(sink.paths), list(versions), report)
+        report.raise_if_errors()
+        if write:
+            progress("write", 0, 1)
+            # without its search index the folder is not what a full build would make: no
+            # inputs digest, so the next build is never taken for a no-op
+            sink.commit(report, inputs=inputs if search else None, search=search)
+            progress("write", 1, 1)
+    except ValueError as exc:  # a page would be written outside the output folder
+        sink.discard()
+        report.error(project.out, 1, "write-failed", str(exc),
+                     "rename the file whose slug makes this path")
+        raise BuildFailed(report.items) from exc
+    except BaseException:
+        sink.discard()
+        raise
     if write:
-        progress("write", 0, len(outputs))
-        # without its search index the folder is not what a full build would make: no
-        # inputs digest, so the next build is never taken for a no-op
-        publish(outputs, project, report, inputs=inputs if search else None, search=search)
-        pages.save(outputs, prints)
-        progress("write", len(outputs), len(outputs))
-    rendered = len(site.routes) - pages.reused
-    return BuildResult(site, tuple(outputs), report, project.out, tuple(stats),
-                       rendered=rendered)
+        reuse.save(pages, prints)
+    return BuildResult(site, tuple(sink.paths), report, project.out, tuple(stats),
+                       rendered=len(site.routes) - reuse.reused)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ from .diagnostics import Report
 from .doc_checks import PLACEHOLDER_RE, outbound
 from .graph import Site
 from .parse import Document, Parsed
-from .render import OutputFile
+from .render import Page
 from .schema import SiteConfig
 from .urls import output_path
 from .validate import Article, Content
@@ -137,33 +136,12 @@ def _urgent_advice(article: Article, report: Report) -> None:
                  "or '!!! emergency' callout listing the symptoms that need a doctor, 111 or 999")
 
 
-HREF_RE = re.compile(r'\shref="([^"]+)"')
-ID_RE = re.compile(r'\sid="([^"]+)"')
-EXTERNAL_RE = re.compile(r"[a-z][a-z0-9+.-]*:|//")
-
-# A page's links and ids, by its bytes: `serve` and reused pages are not scanned again.
-_scanned: dict[bytes, tuple[list[str], set[str]]] = {}
-
-
-def _scan(data: bytes) -> tuple[list[str], set[str]]:
-    key = hashlib.sha256(data).digest()
-    found = _scanned.get(key)
-    if found is None:
-        html = data.decode("utf-8")
-        hrefs = sorted({h for h in HREF_RE.findall(html) if not EXTERNAL_RE.match(h)})
-        found = _scanned[key] = (hrefs, set(ID_RE.findall(html)))
-    return found
-
-
-def check_links(site: Site, outputs: list[OutputFile], static_files: list[str],
+def check_links(site: Site, pages: list[Page], files: set[str], static_files: list[str],
                 report: Report) -> None:
     """Every internal link and #anchor in the rendered site lands on something."""
     base = site.urls.base_path
-    scans = {o.path: _scan(o.data) for o in outputs if o.path.endswith(".html")}
-    global _scanned
-    _scanned = {hashlib.sha256(o.data).digest(): scans[o.path] for o in outputs
-                if o.path in scans}  # keep the last build's only
-    files = set(scans) | {o.path for o in outputs} | {f"static/{f}" for f in static_files}
+    by_path = {page.path: page for page in pages}
+    files = files | {f"static/{f}" for f in static_files}
 
     @functools.cache
     def broken(page: str, href: str) -> str | None:
@@ -174,14 +152,16 @@ def check_links(site: Site, outputs: list[OutputFile], static_files: list[str],
         file = output_path(target[len(base):]) if target else page
         if file not in files:
             return f"'{href}' leads to a page that does not exist"
-        if anchor and anchor not in scans.get(file, ((), set()))[1]:
+        target_page = by_path.get(file)
+        if anchor and (target_page is None or anchor not in target_page.ids):
             return f"'{href}' points at #{anchor}, which is not on that page"
         return None
 
     sources = {site.urls.article(a.slug): a.document for a in site.content.articles}
     sources |= {site.urls.page(p.slug): p.document for p in site.content.pages}
     for route in site.routes:
-        for href in scans.get(route.output, ((), set()))[0]:
+        page = by_path.get(route.output)
+        for href in page.hrefs if page else ():
             # a link to another page means the same from every page: check it once
             problem = broken(route.output if href.startswith("#") else "", href)
             if problem is None:

@@ -105,7 +105,7 @@ def cmd_build(args: argparse.Namespace, *, write: bool = True) -> int:
     elapsed = time.perf_counter() - started
     content = result.site.content
     if write:
-        pages = sum(1 for o in result.outputs if o.path.endswith(".html"))
+        pages = sum(1 for path in result.outputs if path.endswith(".html"))
         print(f"built {pages} pages ({len(content.articles)} articles) in {elapsed:.2f}s "
               f"into {result.out}; {_summary(report)}")
     else:

@@ -29,7 +29,7 @@ from .cache import Memo, digest, engine_digest, tree_digest
 from .config import Project
 from .graph import Route, Site
 from .parse import Parsed
-from .render import OutputFile
+from .render import Page
 
 
 def site_inputs(project: Project, parsed: Parsed, today: dt.date, drafts: bool) -> str:
@@ -92,7 +92,6 @@ class PageReuse:
         self.reused += 1
         return data
 
-    def save(self, outputs: list[OutputFile], prints: dict[str, str]) -> None:
+    def save(self, pages: list[Page], prints: dict[str, str]) -> None:
         """After a successful publish: what each page now in the folder was made from."""
-        self.memo.put({o.path: (prints[o.path], hashlib.sha256(o.data).hexdigest())
-                       for o in outputs if o.path in prints}, self.key)
+        self.memo.put({p.path: (prints[p.path], p.sha256) for p in pages}, self.key)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -204,13 +205,43 @@ def environment(templates: Path, site: Site, versions: dict[str, str]) -> jinja2
     return env
 
 
+@dataclass(frozen=True)
+class Page:
+    """What later stages need of a rendered page, once its bytes have gone to the sink."""
+
+    path: str
+    sha256: str
+    hrefs: tuple[str, ...]  # the site's own links on it (no scheme, no //host), sorted
+    ids: frozenset[str]
+
+
+HREF_RE = re.compile(r'\shref="([^"]+)"')
+ID_RE = re.compile(r'\sid="([^"]+)"')
+EXTERNAL_RE = re.compile(r"[a-z][a-z0-9+.-]*:|//")
+
+# Pages already scanned, by their bytes: `serve` does not scan unchanged pages again.
+_scanned: dict[str, Page] = {}
+
+
+def scan(path: str, data: bytes) -> Page:
+    sha = hashlib.sha256(data).hexdigest()
+    page = _scanned.get(sha)
+    if page is None or page.path != path:
+        html = data.decode("utf-8")
+        hrefs = sorted({h for h in HREF_RE.findall(html) if not EXTERNAL_RE.match(h)})
+        page = Page(path, sha, tuple(hrefs), frozenset(ID_RE.findall(html)))
+    return page
+
+
 def render(site: Site, templates: Path, versions: dict[str, str],
-           report: Report, progress: Callable = no_progress, *,
-           reuse: Callable[[str], bytes | None] = lambda output: None) -> list[OutputFile]:
-    """Every route's page; `reuse(output)` gives a page's bytes when nothing it shows has
-    changed since they were written (see depends.py)."""
+           report: Report, sink: Callable[[OutputFile], None],
+           progress: Callable = no_progress, *,
+           reuse: Callable[[str], bytes | None] = lambda output: None) -> list[Page]:
+    """Render every route and hand each page to `sink` as soon as it is made; `reuse(output)`
+    gives a page's bytes when nothing it shows has changed (see depends.py)."""
+    global _scanned
     env = environment(templates, site, versions)
-    outputs = []
+    pages = []
     for done, route in enumerate(site.routes, start=1):
         progress("render", done, len(site.routes))
         data = reuse(route.output)
@@ -223,8 +254,10 @@ def render(site: Site, templates: Path, versions: dict[str, str],
             report.error(templates / route.template, 1, "template-disclaimer-missing",
                          f"{route.output} was rendered without the site's medical disclaimer",
                          "keep {% include 'partials/disclaimer.html' %} in the base template")
-        outputs.append(OutputFile(route.output, data))
-    return outputs
+        sink(OutputFile(route.output, data))
+        pages.append(scan(route.output, data))
+    _scanned = {page.sha256: page for page in pages}  # the last build's only
+    return pages
 
 
 def _render_route(env: jinja2.Environment, route: Route, templates: Path,

@@ -1,8 +1,10 @@
 """Stages 8 and 9, write and publish: the only place Careleaf touches the disk.
 
-The whole site is written to a staging folder beside the output folder, then swapped in
-with two renames. A build that fails at any point leaves the published folder exactly as
-it was; a folder Careleaf did not make is never replaced.
+Pages go to a *sink* as they are rendered, so a large site is never held in memory whole.
+A build's sink is a staging folder beside the output folder, swapped in with two renames
+once every check has passed: a build that fails at any point leaves the published folder
+exactly as it was, and a folder Careleaf did not make is never replaced. The preview's
+sink updates its folder in place, writing only the files that changed.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
 from .config import Project
@@ -60,52 +61,146 @@ def _inside(relative: str) -> None:
         raise ValueError(f"refusing to write outside the output folder: {relative}")
 
 
-def _write_tree(folder: Path, outputs: Iterable[OutputFile], static: Path,
-                inputs: str | None) -> None:
-    folder.mkdir(parents=True)
-    if static.is_dir():
-        shutil.copytree(static, folder / "static")
-    for output in outputs:
-        _inside(output.path)
-        target = folder / output.path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(output.data)
-    (folder / MARKER).write_text(MARKER_TEXT + (f"inputs: {inputs}\n" if inputs else ""),
-                                 "utf-8")
-
-
 SEARCH_DIR = "pagefind"
 
 
-def _sync_tree(folder: Path, outputs: Iterable[OutputFile], static: Path,
-               inputs: str | None) -> None:
-    """Make `folder` hold exactly these files, writing only those that differ (the
-    preview's way: a save changes a page or two, not the whole tree)."""
-    wanted = {o.path: o.data for o in outputs}
-    if static.is_dir():
-        wanted |= {f"static/{p.relative_to(static).as_posix()}": p.read_bytes()
-                   for p in static.rglob("*") if p.is_file()}
-    wanted[MARKER] = (MARKER_TEXT + (f"inputs: {inputs}\n" if inputs else "")).encode()
-    for path in sorted(folder.rglob("*"), reverse=True):  # files before their folders
-        relative = path.relative_to(folder).as_posix()
-        if relative == SEARCH_DIR or relative.startswith(SEARCH_DIR + "/"):
-            continue
-        if path.is_dir():
-            if not any(path.iterdir()):
-                path.rmdir()
-        elif relative not in wanted:
-            path.unlink()
-    for relative, data in wanted.items():
-        _inside(relative)
-        target = folder / relative
+class Sink:
+    """Where rendered files go; `commit` publishes them, `discard` forgets them."""
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+
+    def add(self, output: OutputFile) -> None:
+        _inside(output.path)
+        self.paths.append(output.path)
+
+    def commit(self, report: Report, *, inputs: str | None, search: bool) -> None:
+        pass
+
+    def discard(self) -> None:
+        pass
+
+
+class StagingSink(Sink):
+    """A whole new site in a staging folder, swapped in by `commit`."""
+
+    def __init__(self, project: Project, report: Report):
+        super().__init__()
+        check_output_folder(project, report)
+        self.project = project
+        out = project.out
+        self.staging = out.with_name(f".{out.name}.staging-{os.getpid()}")
+        self.retired = out.with_name(f".{out.name}.old-{os.getpid()}")
+        for leftover in (self.staging, self.retired):
+            shutil.rmtree(leftover, ignore_errors=True)
+        self.failure: OSError | None = None
         try:
-            if target.read_bytes() == data:
-                continue
+            self.staging.mkdir(parents=True)
+        except OSError as exc:
+            self.failure = exc
+
+    def add(self, output: OutputFile) -> None:
+        super().add(output)
+        if self.failure is None:
+            try:
+                target = self.staging / output.path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(output.data)
+            except OSError as exc:  # reported by commit, with the other problems first
+                self.failure = exc
+
+    def commit(self, report: Report, *, inputs: str | None, search: bool) -> None:
+        out, static = self.project.out, self.project.static
+        check_output_folder(self.project, report)
+        try:
+            if self.failure is not None:
+                raise self.failure
+            if static.is_dir():
+                shutil.copytree(static, self.staging / "static")
+            (self.staging / MARKER).write_text(_marker(inputs), "utf-8")
+            if search:
+                index_search(self.staging)
+        except SearchIndexFailed as exc:
+            self.discard()
+            report.error(out, 1, "search-index-failed",
+                         f"Pagefind could not index the site: {exc}",
+                         "check that the pagefind package is installed (pip install -e .); "
+                         "the published site is unchanged")
+            raise BuildFailed(report.items) from exc
+        except OSError as exc:
+            self.discard()
+            report.error(out, 1, "write-failed", f"could not write the site: {exc}",
+                         "check free disk space and permissions; the published site is "
+                         "unchanged")
+            raise BuildFailed(report.items) from exc
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if out.exists():
+            out.rename(self.retired)
+        self.staging.rename(out)
+        shutil.rmtree(self.retired, ignore_errors=True)
+
+    def discard(self) -> None:
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+
+class InPlaceSink(Sink):
+    """The preview's: keeps the files that differ from the folder's, then writes them and
+    removes the files the build no longer makes (the search index stays; see serve.py)."""
+
+    def __init__(self, project: Project):
+        super().__init__()
+        self.project = project
+        self.changed: dict[str, bytes] = {}
+
+    def add(self, output: OutputFile) -> None:
+        super().add(output)
+        try:
+            if (self.project.out / output.path).read_bytes() == output.data:
+                return
         except OSError:
-            target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.tmp")
-        temporary.write_bytes(data)
-        temporary.replace(target)  # a reader sees the old page or the new, never half
+            pass
+        self.changed[output.path] = output.data
+
+    def commit(self, report: Report, *, inputs: str | None, search: bool) -> None:
+        out, static = self.project.out, self.project.static
+        if static.is_dir():
+            for file in static.rglob("*"):
+                if file.is_file():
+                    self.add(OutputFile(f"static/{file.relative_to(static).as_posix()}",
+                                        file.read_bytes()))
+        self.add(OutputFile(MARKER, _marker(inputs).encode()))
+        wanted = set(self.paths)
+        try:
+            for path in sorted(out.rglob("*"), reverse=True):  # files before folders
+                relative = path.relative_to(out).as_posix()
+                if relative == SEARCH_DIR or relative.startswith(SEARCH_DIR + "/"):
+                    continue
+                if path.is_dir():
+                    if not any(path.iterdir()):
+                        path.rmdir()
+                elif relative not in wanted:
+                    path.unlink()
+            for relative, data in self.changed.items():
+                target = out / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                temporary = target.with_name(f".{target.name}.tmp")
+                temporary.write_bytes(data)
+                temporary.replace(target)  # a reader sees the old page or the new
+        except OSError as exc:
+            report.error(out, 1, "write-failed", f"could not write the preview: {exc}",
+                         "check free disk space and permissions")
+            raise BuildFailed(report.items) from exc
+
+
+def open_sink(project: Project, report: Report, *, search: bool) -> Sink:
+    """In place for a preview (no search index) of a folder Careleaf made; else staged."""
+    if not search and (project.out / MARKER).is_file():
+        return InPlaceSink(project)
+    return StagingSink(project, report)
+
+
+def _marker(inputs: str | None) -> str:
+    return MARKER_TEXT + (f"inputs: {inputs}\n" if inputs else "")
 
 
 class SearchIndexFailed(Exception):
@@ -128,46 +223,3 @@ def index_search(folder: Path, output: Path | None = None, *, background: bool =
         raise SearchIndexFailed(str(exc)) from exc
     if proc.returncode != 0 or not ((output or folder / SEARCH_DIR) / "pagefind.js").is_file():
         raise SearchIndexFailed((proc.stderr or proc.stdout).strip()[-500:] or "no index")
-
-
-def publish(outputs: list[OutputFile], project: Project, report: Report, *,
-            inputs: str | None = None, search: bool = True) -> None:
-    """Write the site beside the output folder and swap it in.
-
-    With `search=False` (the preview, which re-indexes in the background) the folder is
-    updated in place instead, keeping its search index: only changed files are written."""
-    check_output_folder(project, report)
-    out = project.out
-    if not search and (out / MARKER).is_file():
-        try:
-            _sync_tree(out, outputs, project.static, inputs)
-        except (OSError, ValueError) as exc:
-            report.error(out, 1, "write-failed", f"could not write the preview: {exc}",
-                         "check free disk space and permissions")
-            raise BuildFailed(report.items) from exc
-        return
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = out.with_name(f".{out.name}.staging-{os.getpid()}")
-    retired = out.with_name(f".{out.name}.old-{os.getpid()}")
-    for leftover in (staging, retired):
-        shutil.rmtree(leftover, ignore_errors=True)
-    try:
-        _write_tree(staging, outputs, project.static, inputs)
-        if search:
-            index_search(staging)
-    except SearchIndexFailed as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        report.error(out, 1, "search-index-failed", f"Pagefind could not index the site: {exc}",
-                     "check that the pagefind package is installed (pip install -e .); "
-                     "the published site is unchanged")
-        raise BuildFailed(report.items) from exc
-    except (OSError, ValueError) as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        report.error(out, 1, "write-failed", f"could not write the site: {exc}",
-                     "check free disk space and permissions; the published site is unchanged")
-        raise BuildFailed(report.items) from exc
-    if out.exists():
-        out.rename(retired)
-    staging.rename(out)
-    shutil.rmtree(retired, ignore_errors=True)
-
