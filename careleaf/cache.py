@@ -40,6 +40,25 @@ def engine_digest() -> str:
     return digest(versions.encode(), *(p.read_bytes() for p in sorted(ENGINE.glob("*.py"))))
 
 
+# path -> (mtime_ns, size, inode, trusted, sha256): a long-running process (`serve`) does
+# not read unchanged files again to know they are unchanged.
+_digests: dict[Path, tuple[int, int, int, bool, bytes]] = {}
+RACY_NS = 2_000_000_000  # a file changed this recently may change again within the same tick
+
+
+def file_digest(path: Path) -> bytes:
+    """The SHA-256 of the file's bytes. Remembered by its size, inode and mtime, as git's
+    index does, and (as git does for "racily clean" files) only once it is old enough."""
+    stat = path.stat()
+    seen = _digests.get(path)
+    if seen and seen[3] and seen[:3] == (stat.st_mtime_ns, stat.st_size, stat.st_ino):
+        return seen[4]
+    value = hashlib.sha256(path.read_bytes()).digest()
+    trusted = time.time_ns() - stat.st_mtime_ns > RACY_NS
+    _digests[path] = (stat.st_mtime_ns, stat.st_size, stat.st_ino, trusted, value)
+    return value
+
+
 def tree_digest(paths: list[Path], root: Path) -> str:
     """Names and bytes of every file under `paths` (files or folders)."""
     parts = []
@@ -47,7 +66,7 @@ def tree_digest(paths: list[Path], root: Path) -> str:
         files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else \
             [path] if path.is_file() else []
         for file in files:
-            parts += [file.relative_to(root).as_posix().encode(), file.read_bytes()]
+            parts += [file.relative_to(root).as_posix().encode(), file_digest(file)]
     return digest(*parts)
 
 
@@ -70,6 +89,10 @@ def _store(file: Path, value: Any) -> None:
     temporary.replace(file)
 
 
+PRUNE_EVERY = 3600.0  # seconds: `serve` looks for old entries once an hour, not every save
+_pruned = -PRUNE_EVERY
+
+
 class ParseCache:
     """Parsed documents on disk, one pickle per (file, context); a long-running process
     (`serve`) also keeps the last build's in memory."""
@@ -85,7 +108,7 @@ class ParseCache:
 
     def key(self, path: Path, root: Path) -> str:
         return digest(self.context.encode(), path.relative_to(root).as_posix().encode(),
-                      path.read_bytes())
+                      file_digest(path))
 
     def get(self, key: str) -> Any | None:
         if not self.enabled:
@@ -109,7 +132,10 @@ class ParseCache:
         a `serve` preview and a `build` with another base URL keep their own entries)."""
         if self.enabled:
             ParseCache._memory = {k: v for k, v in self._memory.items() if k in self.used}
-        if self.enabled and self.writable and self.folder.is_dir():
+        global _pruned
+        if self.enabled and self.writable and self.folder.is_dir() and \
+                time.monotonic() - _pruned > PRUNE_EVERY:
+            _pruned = time.monotonic()
             cutoff = time.time() - keep_days * 86400
             for file in self.folder.glob("*.pickle"):
                 if file.stem not in self.used and file.stat().st_mtime < cutoff:

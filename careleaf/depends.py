@@ -25,7 +25,7 @@ import hashlib
 import pickle
 from pathlib import Path
 
-from .cache import Memo, digest, engine_digest, tree_digest
+from .cache import Memo, digest, engine_digest, file_digest, tree_digest
 from .config import Project
 from .graph import Route, Site
 from .parse import Parsed
@@ -42,7 +42,7 @@ def site_inputs(project: Project, parsed: Parsed, today: dt.date, drafts: bool) 
              pickle.dumps(config.model_dump(), protocol=5),
              f"{today.isoformat()}|{drafts}|{config.base_url}".encode()]
     for path in data_files:
-        parts += [path.relative_to(project.root).as_posix().encode(), path.read_bytes()]
+        parts += [path.relative_to(project.root).as_posix().encode(), file_digest(path)]
     for doc in parsed.articles + parsed.pages:
         parts += [doc.path.relative_to(project.root).as_posix().encode(),
                   pickle.dumps(doc.meta.data, protocol=5)]
@@ -58,7 +58,7 @@ def fingerprints(site: Site, project: Project, everything: str) -> dict[str, str
         if source is not None:
             path: Path = source.path
             own = path.relative_to(project.root).as_posix().encode() + b"\0" + \
-                path.read_bytes()
+                file_digest(path)
         out[route.output] = digest(everything.encode(), _route_key(route), own)
     return out
 

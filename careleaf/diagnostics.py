@@ -65,6 +65,8 @@ class Report:
 
     def relative(self, path: Path | str) -> str:
         path = Path(path)
+        if path.is_absolute() and path.is_relative_to(self.root) and ".." not in path.parts:
+            return path.relative_to(self.root).as_posix()  # the usual case, without I/O
         try:
             return path.resolve().relative_to(self.root.resolve()).as_posix()
         except ValueError:

@@ -89,6 +89,25 @@ def related_articles(article: Article, articles: tuple[Article, ...],
     return tuple(ranked[:RELATED_LIMIT])
 
 
+# slug -> related slugs, for the front matter they were ranked from (kept by `serve`)
+_ranked: tuple[tuple, dict[str, tuple[str, ...]]] | None = None
+
+
+def _related(articles: tuple[Article, ...], by_medicine: dict[str, tuple[Article, ...]],
+             by_topic: dict[str, tuple[Article, ...]]) -> dict[str, tuple[Article, ...]]:
+    """Every article's related articles. They depend only on titles, medicines and topics,
+    so a rebuild whose front matter is unchanged ranks nothing again."""
+    global _ranked
+    key = tuple((a.slug, a.meta.title, tuple(a.meta.medicines), tuple(a.meta.topics))
+                for a in articles)
+    if _ranked is None or _ranked[0] != key:
+        _ranked = (key, {a.slug: tuple(r.slug for r in
+                                       related_articles(a, articles, by_medicine, by_topic))
+                         for a in articles})
+    by_slug = {a.slug: a for a in articles}
+    return {slug: tuple(by_slug[r] for r in ranked) for slug, ranked in _ranked[1].items()}
+
+
 def _index(articles: tuple[Article, ...], keys: list[str], field: str
            ) -> dict[str, tuple[Article, ...]]:
     """key -> the articles that name it in `field`, in site order (one pass)."""
@@ -108,8 +127,7 @@ def make_site(config: SiteConfig, content: Content, today: dt.date, report: Repo
     urls = Urls(config.base_url)
     by_medicine = _index(content.articles, [m.key for m in content.medicines], "medicines")
     by_topic = _index(content.articles, [t.key for t in content.topics], "topics")
-    related = {a.slug: related_articles(a, content.articles, by_medicine, by_topic)
-               for a in content.articles}
+    related = _related(content.articles, by_medicine, by_topic)
 
     home = Crumb("Home", urls.home())
     medicines_crumb = Crumb("Medicines", "medicines/")
