@@ -35,9 +35,17 @@ H3_RE = re.compile(r"^###\s+(.+?)\s*#*\s*$")
 class FaqItem:
     id: str
     question: str
-    answer_html: str
-    answer_text: str
+    answer_utf8: bytes
+    answer_text_utf8: bytes
     line: int
+
+    @property
+    def answer_html(self) -> str:
+        return self.answer_utf8.decode("utf-8")
+
+    @property
+    def answer_text(self) -> str:
+        return self.answer_text_utf8.decode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -48,7 +56,9 @@ class Document:
     meta: YamlData
     body: str  # the Markdown as written, for checks that need its lines
     body_line: int  # the file line of the body's first line
-    html: str
+    # Rendered text is kept as UTF-8: as a str, one curly quote makes Python store the
+    # whole page at 2 bytes a character (plus a UTF-8 copy), tripling a large site's memory.
+    html_utf8: bytes
     headings: tuple[Heading, ...]
     faq_title: str | None
     faq: tuple[FaqItem, ...]
@@ -62,6 +72,10 @@ class Document:
     @property
     def stem(self) -> str:
         return self.path.stem
+
+    @property
+    def html(self) -> str:
+        return self.html_utf8.decode("utf-8")
 
     def body_lines(self) -> list[tuple[int, str]]:
         """(file line, text) of each body line outside fenced code blocks."""
@@ -129,14 +143,15 @@ def _read_markdown_file(path: Path, renderer: MarkdownRenderer, faq_heading: str
     for question, answer, line in faq_parts:
         part = renderer.convert(answer)
         item_id = _unique(_slug(question), used_ids)
-        faq.append(FaqItem(item_id, question, part.html, plain_text(part.html), line))
+        faq.append(FaqItem(item_id, question, part.html.encode(),
+                           plain_text(part.html).encode(), line))
         # numbering runs on across parts, so the last part knows them all
         citations, callout_kinds = part.citations, part.callout_kinds
     words = len(plain_text(converted.html).split()) + sum(
         len(f"{item.question} {item.answer_text}".split()) for item in faq
     )
     return Document(
-        path=path, meta=meta, body=body, body_line=body_line, html=converted.html,
+        path=path, meta=meta, body=body, body_line=body_line, html_utf8=converted.html.encode(),
         headings=converted.headings, faq_title=faq_title, faq=tuple(faq),
         citations=citations, callout_kinds=callout_kinds, word_count=words,
     )

@@ -49,7 +49,6 @@ class Article:
     path: Path
     slug: str
     meta: ArticleMeta
-    html: str
     contents: tuple[Heading, ...]  # the "In this article" list
     faq_title: str | None
     faq: tuple[FaqItem, ...]
@@ -59,6 +58,10 @@ class Article:
     urgent_advice: bool  # has its own emergency or urgent callout
     document: Document  # what the editor wrote, for checks that point at lines
 
+    @property
+    def html(self) -> str:
+        return self.document.html
+
 
 
 @dataclass(frozen=True)
@@ -66,8 +69,11 @@ class Page:
     path: Path
     slug: str
     meta: PageMeta
-    html: str
     document: Document
+
+    @property
+    def html(self) -> str:
+        return self.document.html
 
 
 @dataclass(frozen=True)
@@ -369,7 +375,7 @@ def _article(doc: Document, known: _Known, config: SiteConfig, report: Report) -
     minutes = max(1, math.ceil(doc.word_count / config.words_per_minute))
     contents = tuple(h for h in doc.headings if h.level == 2)
     urgent = bool({"emergency", "urgent"} & set(doc.callout_kinds))
-    return Article(path, slug, meta, doc.html, contents, doc.faq_title, doc.faq,
+    return Article(path, slug, meta, contents, doc.faq_title, doc.faq,
                    references, doc.word_count, minutes, urgent, doc)
 
 
@@ -455,7 +461,7 @@ def _page(doc: Document, known: _Known, report: Report) -> Page | None:
     _check_body(doc, known, report)
     if meta is None:
         return None
-    return Page(doc.path, meta.slug or doc.stem, meta, doc.html, doc)
+    return Page(doc.path, meta.slug or doc.stem, meta, doc)
 
 
 def _unique_slugs(items: list, kind: str, report: Report) -> None:
