@@ -128,6 +128,12 @@ def careleaf(site: Path) -> list[Timing]:
     shutil.rmtree(site / "_site", ignore_errors=True)
     shutil.rmtree(site / ".careleaf", ignore_errors=True)
     cold = timed([*cli, "--no-cache"], ROOT, "careleaf", "cold build")
+    # Pagefind's share, and Careleaf's own process without it: GNU time reports the
+    # largest process of the tree, which at scale is Pagefind's indexer
+    search = timed([sys.executable, "-m", "pagefind", "--site", str(site / "_site"),
+                    "--output-path", str(WORK / "pagefind-alone"), "--quiet"], ROOT,
+                   "pagefind", "search index alone")
+    own = own_process(site)
     shutil.rmtree(site / "_site")  # else the next build is a no-op and the cache stays cold
     timed(cli, ROOT, "careleaf", "warm the cache")
     noop = timed(cli, ROOT, "careleaf", "no-op rebuild")
@@ -135,7 +141,35 @@ def careleaf(site: Path) -> list[Timing]:
     article.write_text(article.read_text() + "\nOne more sentence for the benchmark [@"
                        + re.search(r"id: (\S+)", article.read_text()).group(1) + "].\n")
     one = timed(cli, ROOT, "careleaf", "one-article rebuild")
-    return [cold, noop, one, serve_latency(site)]
+    return [cold, search, own, noop, one, serve_latency(site)]
+
+
+OWN_PROCESS = """
+import resource, sys, time
+from pathlib import Path
+from careleaf.build import build
+from careleaf.diagnostics import Report
+root = Path(sys.argv[1])
+start = time.perf_counter()
+build(root, out=Path(sys.argv[2]), report=Report(root), cache=False, search=False)
+print(time.perf_counter() - start, max(resource.getrusage(who).ru_maxrss
+                                     for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)))
+"""
+
+
+def own_process(site: Path) -> Timing:
+    """A cold build without the search index, and the peak of the largest of Careleaf's
+    processes (the main one or a parse worker)."""
+    out = WORK / "own-process"
+    shutil.rmtree(out, ignore_errors=True)
+    proc = subprocess.run([sys.executable, "-c", OWN_PROCESS, str(site), str(out)],
+                          capture_output=True, text=True, cwd=ROOT)
+    if proc.returncode != 0:
+        raise SystemExit(f"own-process build failed:\n{proc.stderr[-2000:]}")
+    seconds, kilobytes = proc.stdout.split()[-2:]
+    shutil.rmtree(out, ignore_errors=True)
+    return Timing("careleaf", "cold, without Pagefind", float(seconds),
+                  int(kilobytes) / 1024)
 
 
 def free_port() -> int:
