@@ -1,9 +1,12 @@
 """The pipeline, in one place:
 
-    config -> discover -> parse -> validate -> checks -> site graph -> render -> index
-    -> link checks -> publish
+    config -> discover -> parse (+ per-file checks) -> validate -> checks -> site graph
+    -> render -> index -> link checks -> publish
 
-Each stage is a function of what the stages before it made; only `publish` writes.
+Each stage is a function of what the stages before it made. Rendered pages go straight to
+the write stage's sink (a staging folder), which `publish` swaps in only when every check
+has passed; only write.py touches the output folder. See depends.py and cache.py for what
+a rebuild reuses.
 """
 
 from __future__ import annotations
@@ -105,7 +108,7 @@ def build(
     reuse = PageReuse(project, memo("pages"))
     sink = open_sink(project, report, search=search) if write else Sink()
     try:
-        pages = render(site, project.templates, versions, report, sink.add, progress,
+        pages = render(site, project.templates, versions, report, sink, progress,
                        reuse=lambda output: reuse.get(output, prints[output]))
         for extra in index_files(site):
             sink.add(extra)

@@ -70,28 +70,38 @@ def _route_key(route: Route) -> bytes:
 
 class PageReuse:
     """Pages of the last build into the output folder, reused when nothing they show
-    changed. The record of what each was made from is kept in the build cache."""
+    changed. What each was made from, its links and ids, and the size, inode and mtime of
+    the file written are kept in the build cache: an unchanged page is neither read nor
+    written again (the staging folder links to it)."""
 
     def __init__(self, project: Project, memo: Memo):
         self.out = project.out
         self.memo = memo
         self.key = str(project.out).encode()
-        self.made: dict[str, tuple[str, str]] = memo.get(self.key) or {}
+        self.made: dict[str, tuple[str, tuple[int, int, int], Page]] = memo.get(self.key) or {}
         self.reused = 0
 
-    def get(self, output: str, fingerprint: str) -> bytes | None:
+    def get(self, output: str, fingerprint: str) -> tuple[Path, Page] | None:
+        """The file to keep and what it holds, when it is still what was written."""
         recorded = self.made.get(output)
         if recorded is None or recorded[0] != fingerprint:
             return None
+        path = self.out / output
         try:
-            data = (self.out / output).read_bytes()
+            stat = path.stat()
+            if (stat.st_mtime_ns, stat.st_size, stat.st_ino) != recorded[1] and \
+                    hashlib.sha256(path.read_bytes()).hexdigest() != recorded[2].sha256:
+                return None  # changed since it was written: render it again
         except OSError:
             return None
-        if hashlib.sha256(data).hexdigest() != recorded[1]:
-            return None  # changed since it was written: render it again
         self.reused += 1
-        return data
+        return path, recorded[2]
 
     def save(self, pages: list[Page], prints: dict[str, str]) -> None:
         """After a successful publish: what each page now in the folder was made from."""
-        self.memo.put({p.path: (prints[p.path], p.sha256) for p in pages}, self.key)
+        made = {}
+        for page in pages:
+            stat = (self.out / page.path).stat()
+            made[page.path] = (prints[page.path], (stat.st_mtime_ns, stat.st_size,
+                                                   stat.st_ino), page)
+        self.memo.put(made, self.key)

@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import jinja2
 from markupsafe import Markup, escape
@@ -233,28 +233,37 @@ def scan(path: str, data: bytes) -> Page:
     return page
 
 
-def render(site: Site, templates: Path, versions: dict[str, str],
-           report: Report, sink: Callable[[OutputFile], None],
-           progress: Callable = no_progress, *,
-           reuse: Callable[[str], bytes | None] = lambda output: None) -> list[Page]:
-    """Render every route and hand each page to `sink` as soon as it is made; `reuse(output)`
-    gives a page's bytes when nothing it shows has changed (see depends.py)."""
+class PageSink(Protocol):
+    def add(self, output: OutputFile) -> None: ...
+    def keep(self, output: str, source: Path) -> None: ...
+
+
+def render(site: Site, templates: Path, versions: dict[str, str], report: Report,
+           sink: PageSink, progress: Callable = no_progress, *,
+           reuse: Callable[[str], tuple[Path, Page] | None] = lambda output: None
+           ) -> list[Page]:
+    """Render every route and hand each page to `sink` as soon as it is made. A page that
+    `reuse(output)` finds unchanged since the last build (see depends.py) is kept as it is."""
     global _scanned
     env = environment(templates, site, versions)
     pages = []
     for done, route in enumerate(site.routes, start=1):
         progress("render", done, len(site.routes))
-        data = reuse(route.output)
-        if data is None:
-            html = _render_route(env, route, templates, report)
-            if html is None:
-                continue
-            data = html.encode("utf-8")
+        kept = reuse(route.output)
+        if kept is not None:
+            source, page = kept
+            sink.keep(route.output, source)
+            pages.append(page)
+            continue
+        html = _render_route(env, route, templates, report)
+        if html is None:
+            continue
+        data = html.encode("utf-8")
         if DISCLAIMER_MARK.encode() not in data:
             report.error(templates / route.template, 1, "template-disclaimer-missing",
                          f"{route.output} was rendered without the site's medical disclaimer",
                          "keep {% include 'partials/disclaimer.html' %} in the base template")
-        sink(OutputFile(route.output, data))
+        sink.add(OutputFile(route.output, data))
         pages.append(scan(route.output, data))
     _scanned = {page.sha256: page for page in pages}  # the last build's only
     return pages

@@ -74,6 +74,11 @@ class Sink:
         _inside(output.path)
         self.paths.append(output.path)
 
+    def keep(self, output: str, source: Path) -> None:
+        """The page is unchanged: `source` (in the output folder) already holds it."""
+        _inside(output)
+        self.paths.append(output)
+
     def commit(self, report: Report, *, inputs: str | None, search: bool) -> None:
         pass
 
@@ -107,6 +112,19 @@ class StagingSink(Sink):
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(output.data)
             except OSError as exc:  # reported by commit, with the other problems first
+                self.failure = exc
+
+    def keep(self, output: str, source: Path) -> None:
+        super().keep(output, source)
+        if self.failure is None:
+            target = self.staging / output
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    os.link(source, target)  # the same file, not a copy: nothing is read
+                except OSError:
+                    shutil.copy2(source, target)  # a file system without hard links
+            except OSError as exc:
                 self.failure = exc
 
     def commit(self, report: Report, *, inputs: str | None, search: bool) -> None:
