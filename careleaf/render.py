@@ -19,6 +19,7 @@ from typing import Any, Protocol
 import jinja2
 from markupsafe import Markup, escape
 
+from .cache import file_digest
 from .diagnostics import Report
 from .directives import ACTION_ORDER, FREQUENCY_WORDS
 from .graph import Route, Site
@@ -76,7 +77,7 @@ def asset_versions(static: Path) -> dict[str, str]:
         for path in sorted(static.rglob("*")):
             if path.is_file():
                 rel = path.relative_to(static).as_posix()
-                versions[rel] = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+                versions[rel] = file_digest(path).hex()[:10]
     return versions
 
 

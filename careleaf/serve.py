@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import html
 import mimetypes
-import os
 import re
 import shutil
 import sys
@@ -24,7 +23,7 @@ from urllib.parse import unquote
 from .build import build
 from .config import CONFIG_FILE
 from .diagnostics import BuildFailed, Report
-from .write import SEARCH_DIR, SearchIndexFailed, index_search
+from .write import SEARCH_DIR, SearchIndexFailed, index_search, link_or_copy
 
 PREVIEW = Path(".careleaf") / "preview"
 INDEXING = Path(".careleaf") / "indexing"  # a snapshot of the preview, for Pagefind
@@ -74,7 +73,7 @@ class Preview:
             source = self.root / INDEXING
             with self.lock:  # a snapshot of a whole build, never half of one
                 shutil.rmtree(source, ignore_errors=True)
-                shutil.copytree(self.out, source, copy_function=os.link,
+                shutil.copytree(self.out, source, copy_function=link_or_copy,
                                 ignore=shutil.ignore_patterns(SEARCH_DIR))
             fresh = source.with_name(f"{source.name}-{SEARCH_DIR}")
             shutil.rmtree(fresh, ignore_errors=True)

@@ -6,7 +6,6 @@ Turns parsed files into typed, immutable content (`Article`, `Page`, `Medicine`,
 
 from __future__ import annotations
 
-import hashlib
 import math
 import pickle
 import re
@@ -15,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .cache import digest
 from .diagnostics import Diagnostic, Report, did_you_mean
 from .directives import parse_directive
 from .markdown_ext import CALLOUT_KINDS, CAPTION_PREFIX, Heading
@@ -153,8 +153,7 @@ def _context_key(parsed: Parsed, config: SiteConfig) -> str:
     data = [d.data if d else None for d in
             (parsed.bibliography and parsed.bibliography[1], parsed.topics and parsed.topics[1])]
     records = [(path.stem, record.data) for path, record in parsed.medicines]
-    return hashlib.sha256(pickle.dumps((data, records, config.model_dump()), protocol=5)
-                          ).hexdigest()
+    return digest(pickle.dumps((data, records, config.model_dump()), protocol=5))
 
 
 def _remembered(doc: Document, context: str, report: Report,

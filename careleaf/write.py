@@ -64,6 +64,15 @@ def _inside(relative: str) -> None:
 SEARCH_DIR = "pagefind"
 
 
+def link_or_copy(source: Path | str, target: Path | str) -> None:
+    """The same file under a second name, nothing read or written; a copy on a file
+    system without hard links. (Careleaf replaces files, never edits them in place.)"""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
 class Sink:
     """Where rendered files go; `commit` publishes them, `discard` forgets them."""
 
@@ -120,10 +129,7 @@ class StagingSink(Sink):
             target = self.staging / output
             try:
                 target.parent.mkdir(parents=True, exist_ok=True)
-                try:
-                    os.link(source, target)  # the same file, not a copy: nothing is read
-                except OSError:
-                    shutil.copy2(source, target)  # a file system without hard links
+                link_or_copy(source, target)
             except OSError as exc:
                 self.failure = exc
 
