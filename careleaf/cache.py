@@ -143,10 +143,14 @@ class ParseCache:
 
 
 class Memo:
-    """Results of pure functions kept on disk, keyed by everything they depend on.
+    """Values kept on disk under a key, and in memory for the rest of the process (`serve`
+    then reads nothing again). Keys name everything a value depends on; the one exception,
+    depends.PageReuse's record of an output folder, checks itself against the files.
 
     Shares the cache folder (and its pruning) with ParseCache; `check` reads, never writes.
     """
+
+    _memory: dict[Path, Any] = {}
 
     def __init__(self, root: Path, namespace: str, *, enabled: bool = True,
                  writable: bool = True):
@@ -161,8 +165,18 @@ class Memo:
         return self.folder / f"{key}.pickle"
 
     def get(self, *parts: bytes) -> Any | None:
-        return _load(self._file(parts), touch=self.writable) if self.enabled else None
+        if not self.enabled:
+            return None
+        file = self._file(parts)
+        value = self._memory.get(file)
+        if value is None:
+            value = _load(file, touch=self.writable)
+            if value is not None:
+                self._memory[file] = value
+        return value
 
     def put(self, value: Any, *parts: bytes) -> None:
         if self.enabled and self.writable:
-            _store(self._file(parts), value)
+            file = self._file(parts)
+            _store(file, value)
+            self._memory[file] = value
