@@ -36,6 +36,17 @@ def paragraph(rng: random.Random, cite: str, sentences: int = 5) -> str:
         f" {sentence(rng)} [@{cite}]."
 
 
+PEOPLE = """\
+# Synthetic people for benchmarks only: no real person or registration.
+- {id: bench-writer, name: Bench writer, role: Writer}
+- id: bench-reviewer
+  name: Bench reviewer
+  role: Pharmacist
+  clinical_reviewer: true
+  registration: {body: Synthetic register, number: "0000000"}
+"""
+
+
 def medicine_record(key: str, rng: random.Random) -> str:
     effects = []
     for index in range(8):
@@ -46,22 +57,43 @@ def medicine_record(key: str, rng: random.Random) -> str:
             f"    action: {rng.choice(['self-care', 'doctor', 'emergency'])}\n"
             f"    advice: {sentence(rng, 10)}.\n"
             f"    tags: [{rng.choice(['muscle', 'sleep', 'gut'])}]\n"
-            f"    sources: [src-{key}]\n"
+            f"    sources: [{{id: src-{key}, section: '4.8', checked: 2026-01-01}}]\n"
         )
+    cite = f"sources: [src-{key}]"
+
+    def said(words: int = 10) -> str:
+        return f"{{text: {sentence(rng, words)}., {cite}}}"
+
     return (
-        f"name: Medicine {key}\nbrand_names: [Brand {key}]\nclass: Synthetic class\n"
+        f"name: Medicine {key}\nclass: Synthetic class\n"
         f"summary: A synthetic medicine for benchmarks.\n"
-        f"uses:\n  licensed:\n    - {{text: Synthetic use, sources: [src-{key}]}}\n"
+        f"author: bench-writer\nreviewed_by: bench-reviewer\n"
+        f"last_reviewed: 2026-01-01\nnext_review: 2027-01-01\n"
+        f"availability:\n  UK: {{licensed: true, supply: prescription-only, "
+        f"brand_names: [Brand {key}], {cite}}}\n"
+        f"key_facts:\n  - {said()}\n  - {said()}\n"
+        f"uses:\n  licensed:\n    - {{text: Synthetic use, {cite}}}\n"
+        f"who_can_take:\n  do_not_take:\n    - {said()}\n  check_first:\n    - {said()}\n"
+        f"how_to_take:\n  doses:\n    - {{use: Adults, text: {sentence(rng, 8)}., {cite}}}\n"
+        f"  missed_dose: {said()}\n"
+        f"  overdose: {{action: emergency, text: {sentence(rng, 8)}., {cite}}}\n"
         f"side_effects:\n{''.join(effects)}"
-        f"facts:\n  main_use: {{label: Main uses, text: Benchmarks., sources: [src-{key}]}}\n"
-        f"sources:\n  - {{id: src-{key}, title: Synthetic label {key}, publisher: Bench}}\n"
+        + "".join(f"{section}:\n  - {said()}\n" for section in (
+            "pregnancy", "breastfeeding", "driving", "alcohol", "older_people", "stopping"))
+        + f"interactions:\n  - {{medicine: Other medicines, effect: {sentence(rng, 6)}., "
+        f"advice: {sentence(rng, 6)}., {cite}}}\n"
+        f"dependence:\n  misuse:\n    - {said()}\n  withdrawal:\n    - {said()}\n"
+        f"facts:\n  main_use: {{label: Main uses, text: Benchmarks., {cite}}}\n"
+        f"sources:\n  - {{id: src-{key}, type: smpc, title: Synthetic label {key}, "
+        f"publisher: Bench}}\n"
     )
 
 
 def article(index: int, medicine: str, topic: str, rng: random.Random) -> str:
     cites = [f"s{index}-{n}" for n in range(6)]
     sources = "".join(
-        f"  - id: {c}\n    title: Synthetic source {c}\n    publisher: Bench\n" for c in cites)
+        f"  - id: {c}\n    type: study\n    title: Synthetic source {c}\n"
+        f"    publisher: Bench\n" for c in cites)
     body = [paragraph(rng, cites[0])]
     for section in range(6):
         body.append(f"## Section {section} of article {index}")
@@ -84,7 +116,7 @@ def article(index: int, medicine: str, topic: str, rng: random.Random) -> str:
         f"description: Benchmark article {index}, not for publishing.\n"
         f"medicines: [{medicine}]\ntopics: [{topic}]\n"
         f"summary: Benchmark text.\nkey_points:\n  - Benchmark text only.\n"
-        f"author: Bench\nreviewed_by: Bench reviewer\npublished: 2026-01-01\n"
+        f"author: bench-writer\nreviewed_by: bench-reviewer\npublished: 2026-01-01\n"
         f"last_reviewed: 2026-01-01\nnext_review: 2027-01-01\nsources:\n{sources}---\n\n"
         + "\n\n".join(body) + "\n"
     )
@@ -108,6 +140,7 @@ def generate(out: Path, articles: int, seed: int = 1) -> Path:
     topics = [f"topic-{n}" for n in range(max(2, articles // 50))]
     for key in medicines:
         (content / "medicines" / f"{key}.yaml").write_text(medicine_record(key, rng))
+    (content / "people.yaml").write_text(PEOPLE)
     (content / "topics.yaml").write_text("".join(
         f"{t}:\n  title: Topic {t}\n  description: A synthetic topic.\n" for t in topics))
     for index in range(articles):

@@ -27,12 +27,12 @@ from .discover import discover
 from .graph import Site, make_site
 from .index import index_files
 from .markdown_ext import MarkdownRenderer
-from .parse import parse
+from .parse import Parsed, parse
 from .progress import no_progress
 from .render import asset_versions, render
 from .urls import Urls
-from .validate import validate
-from .write import Sink, built_from, check_output_folder, open_sink
+from .validate import Content, validate
+from .write import Sink, built_from, check_output_folder, open_sink, output_manifest
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,23 @@ def inputs_digest(project: Project, today: dt.date, drafts: bool) -> str:
     return digest(tree.encode(), engine_digest().encode(), options.encode())
 
 
+def load_content(project: Project, report: Report, *, drafts: bool = False,
+                 jobs: int | None = None, progress: Callable = no_progress,
+                 cache: bool = True, write: bool = True,
+                 memo: Callable[[str], Memo] | None = None) -> tuple[Parsed, Content]:
+    """Discover, parse and validate the content, and make the comparisons: everything the
+    site is made from, checked file by file and against each other."""
+    config = project.config
+    inventory = discover(project.content, report)
+    renderer = MarkdownRenderer(config, Urls(config.base_url))
+    parsed = parse(inventory, renderer, config.faq_heading, report,
+                   jobs=jobs if jobs is not None else (os.cpu_count() or 1), progress=progress,
+                   use_cache=cache, write_cache=write)
+    content = validate(parsed, config, report, drafts=drafts)
+    made = comparisons(content, renderer, memo("compare") if memo else None)
+    return parsed, replace(content, comparisons=made)
+
+
 def build(
     root: Path,
     *,
@@ -81,29 +98,38 @@ def build(
     config = project.config
     today = build_date()
     inputs = None
+    outputs = Memo(project.root, "output", enabled=cache, writable=write)
     if write:
         check_output_folder(project, report)  # before any work, so a refusal is quick
         inputs = inputs_digest(project, today, drafts)
-        if cache and built_from(project.out) == inputs:
+        # up to date only if nothing went in changed, and nothing in the folder was
+        # edited, added or deleted since Careleaf wrote it
+        if cache and built_from(project.out) == inputs and \
+                outputs.get(str(project.out).encode()) == output_manifest(project.out):
             return BuildResult(None, (), report, project.out, (), up_to_date=True)
 
-    inventory = discover(project.content, report)
-    renderer = MarkdownRenderer(config, Urls(config.base_url))
-    parsed = parse(inventory, renderer, config.faq_heading, report,
-                   jobs=jobs if jobs is not None else (os.cpu_count() or 1), progress=progress,
-                   use_cache=cache, write_cache=write)
-    content = validate(parsed, config, report, drafts=drafts)
     def memo(name: str) -> Memo:
         return Memo(project.root, name, enabled=cache, writable=write)
 
-    content = replace(content, comparisons=comparisons(content, renderer, memo("compare")))
-    stats = check_content(content, parsed, config, today, report)
+    parsed, content = load_content(project, report, drafts=drafts, jobs=jobs,
+                                   progress=progress, cache=cache, write=write, memo=memo)
+    stats = check_content(content, parsed, config, today, report,
+                          drafts_published=write and drafts and search)
+    if write and drafts and search:
+        built = [a for a in content.articles if a.meta.draft]
+        built += [p for p in content.pages if p.meta.draft]
+        if built:
+            report.warning(project.out, 1, "drafts-built",
+                           f"{len(built)} draft page(s) were built into {project.out}: do "
+                           "not publish this folder", "drafts are labelled and kept out of "
+                           "the sitemap, feed and search, but anyone with the link can read "
+                           "them; preview drafts with `careleaf serve --drafts` instead")
     report.raise_if_errors()
 
     site = make_site(config, content, today, report)
     report.raise_if_errors()
 
-    versions = asset_versions(project.static)
+    versions = asset_versions(project.static, project.root)
     prints = fingerprints(site, project, site_inputs(project, parsed, today, drafts))
     reuse = PageReuse(project, memo("pages"))
     sink = open_sink(project, report, search=search) if write else Sink()
@@ -130,5 +156,6 @@ def build(
         raise
     if write:
         reuse.save(pages, prints)
+        outputs.put(output_manifest(project.out), str(project.out).encode())
     return BuildResult(site, tuple(sink.paths), report, project.out, tuple(stats),
                        rendered=len(site.routes) - reuse.reused)

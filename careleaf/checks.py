@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .diagnostics import Report
-from .doc_checks import PLACEHOLDER_RE, outbound
+from .gate import check_data
 from .graph import Site
 from .parse import Document, Parsed
 from .render import Page
 from .schema import SiteConfig
+from .sourcefile import YamlData
 from .urls import output_path
-from .validate import Article, Content
+from .validate import Article, Content, Review
 
 # 4. urgent advice ------------------------------------------------------------------------
 GET_HELP_HEADING_RE = re.compile(
@@ -45,29 +46,41 @@ class ArticleStats:
 
 
 def check_content(content: Content, parsed: Parsed, config: SiteConfig, today: dt.date,
-                  report: Report) -> list[ArticleStats]:
+                  report: Report, *, drafts_published: bool = False) -> list[ArticleStats]:
+    """The checks that need more than one file. `drafts_published`: drafts are being built
+    into an output folder, so their placeholders are errors too."""
     stats = []
     for article in content.articles:
         _citations(article, report)
-        _review(article, config, today, report)
+        review_dates(article.path, article.document.meta, article.review, config, today,
+                     report)
         _urgent_advice(article, report)
         grade, smog = article.document.readability or (0.0, 0.0)
         stats.append(ArticleStats(report.relative(article.path), article.meta.title,
                                   article.word_count, grade, smog, len(article.references),
                                   article.meta.next_review))
+    for medicine in content.medicines:
+        review_dates(medicine.path, medicine.lines, medicine.review, config, today, report)
+    if content.glossary and parsed.glossary:
+        review_dates(content.glossary.path, parsed.glossary[1], content.glossary.review,
+                     config, today, report)
     documents = [(a.document, a.meta.draft) for a in content.articles]
     documents += [(p.document, p.meta.draft) for p in content.pages]
     for doc, draft in documents:  # what doc_checks found when the file was parsed
         for finding in doc.findings:
-            if not (draft and finding.code == "placeholder"):  # a draft keeps its TODOs
-                report.replay(finding)
-    if parsed.bibliography:
-        path, data = parsed.bibliography
-        for index, entry in enumerate(data.data or []):
-            if isinstance(entry, dict) and isinstance(entry.get("url"), str):
-                outbound(path, data.line_of((index, "url")), 1, entry["url"], config, report)
+            if not (draft and finding.code == "placeholder" and not drafts_published):
+                report.replay(finding)  # a draft keeps its TODOs, in the preview only
+    for path, data in data_files(parsed):  # every other text an editor wrote
+        check_data(path, data, config, report)
     _unique_titles(content, report)
     return stats
+
+
+def data_files(parsed: Parsed) -> list[tuple[Path, YamlData]]:
+    files = list(parsed.medicines)
+    files += [f for f in (parsed.topics, parsed.bibliography, parsed.glossary, parsed.people)
+              if f]
+    return files
 
 
 # 2. citations ----------------------------------------------------------------------------
@@ -89,36 +102,36 @@ def _months_between(start: dt.date, end: dt.date) -> float:
     return (end.year - start.year) * 12 + (end.month - start.month) + (end.day - start.day) / 31
 
 
-def _review(article: Article, config: SiteConfig, today: dt.date, report: Report) -> None:
-    meta, lines, path = article.meta, article.document.meta, article.path
-    for key in ("published", "last_reviewed"):
-        if getattr(meta, key) > today:
+def review_dates(path: Path, lines: YamlData, review: Review, config: SiteConfig,
+                 today: dt.date, report: Report) -> None:
+    """The dates of anything that carries medical facts: an article, a medicine record,
+    the glossary."""
+    dates = {"published": review.published, "last_reviewed": review.last_reviewed}
+    for key, value in dates.items():
+        if value is not None and value > today:
             report.error(path, lines.line_of((key,)), "review-future",
-                         f"{key} ({getattr(meta, key)}) is in the future",
+                         f"{key} ({value}) is in the future",
                          "use the date the work was actually done")
-    if meta.published > meta.last_reviewed:
+    if review.published is not None and review.published > review.last_reviewed:
         report.error(path, lines.line_of(("published",)), "review-order",
-                     f"published ({meta.published}) is after last_reviewed "
-                     f"({meta.last_reviewed})", "a page is reviewed when it is published: "
+                     f"published ({review.published}) is after last_reviewed "
+                     f"({review.last_reviewed})", "a page is reviewed when it is published: "
                      "set last_reviewed to the publication date or later")
-    if meta.next_review < today:
+    if review.next_review <= review.last_reviewed:
+        report.error(path, lines.line_of(("next_review",)), "review-order",
+                     f"next_review ({review.next_review}) is not after last_reviewed "
+                     f"({review.last_reviewed})", "set next_review to a later date")
+    elif review.next_review < today:
         report.warning(path, lines.line_of(("next_review",)), "review-overdue",
-                       f"review was due on {meta.next_review}; readers see a 'due for review' "
-                       "notice", "review the article against its sources, then update "
+                       f"review was due on {review.next_review}; readers see a 'due for "
+                       "review' notice", "review it against its sources, then update "
                        "last_reviewed and next_review")
     allowed = config.review.max_interval_months
-    if _months_between(meta.last_reviewed, meta.next_review) > allowed:
+    if _months_between(review.last_reviewed, review.next_review) > allowed:
         report.error(path, lines.line_of(("next_review",)), "review-interval",
                      f"next_review is more than {allowed} months after last_reviewed",
                      f"set next_review within {allowed} months (site.yaml review."
                      "max_interval_months)")
-    for key in ("reviewed_by", "author"):
-        value = getattr(meta, key)
-        placeholder = PLACEHOLDER_RE.search(value) and not meta.draft  # drafts may say TODO
-        if placeholder or len(value.strip()) < 3:
-            report.error(path, lines.line_of((key,)), "review-reviewer",
-                         f"{key} '{value}' does not name a person or team",
-                         f"give the name (and role) of who {key.replace('_', ' ')} the page")
 
 
 # 4. urgent advice ------------------------------------------------------------------------

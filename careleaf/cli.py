@@ -6,9 +6,12 @@ Exit status: 0 ok, 1 content errors, 2 usage or configuration errors.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -77,8 +80,15 @@ def cmd_build(args: argparse.Namespace, *, write: bool = True) -> int:
     from .build import build
 
     root = Path(args.root)
-    report = Report(root, strict=args.strict)
+    report = Report(root, strict=args.strict, tolerate=frozenset(
+        {"review-unreviewed"} if args.allow_unreviewed else ()))
     fmt = args.format
+    if write and args.drafts and not args.allow_drafts:
+        print("error[drafts-built]: drafts belong in the preview, not in a folder you publish"
+              "\n  hint: preview them with `careleaf serve --drafts`; to build them into a "
+              "folder anyway (for a private review copy), add --allow-drafts",
+              file=sys.stderr)
+        return EXIT_USAGE
     started = time.perf_counter()
     result, code = None, EXIT_OK
     progress = Progress(quiet=args.quiet or fmt != "text")
@@ -90,6 +100,9 @@ def cmd_build(args: argparse.Namespace, *, write: bool = True) -> int:
         code = failed.exit_code
     finally:
         progress.close()
+    if code == EXIT_OK and report.errors:  # never report success with errors found
+        code = EXIT_CONTENT
+    args.exit_code = code  # kept if printing fails (a closed pipe)
     _print_diagnostics(report.items, fmt)
     if fmt == "json":
         print(_json_report(report, result, code == EXIT_OK))
@@ -118,6 +131,33 @@ def cmd_build(args: argparse.Namespace, *, write: bool = True) -> int:
     return code
 
 
+def cmd_due(args: argparse.Namespace) -> int:
+    """List what is due or overdue for review; exit 1 when anything is overdue."""
+    from .build import build_date, load_content
+    from .config import load_project
+    from .due import due_items, relative_to, render
+
+    root = Path(args.root)
+    report = Report(root)
+    today = build_date()
+    try:
+        project = load_project(root, report)
+        _, content = load_content(project, report, write=False)
+    except BuildFailed as failed:
+        _print_diagnostics(report.items, "text")
+        return failed.exit_code
+    from .urls import Urls
+
+    for item in report.errors:  # files that cannot be read cannot be listed: say so
+        print(item.format(), file=sys.stderr)
+    items = due_items(content, Urls(project.config.base_url), relative_to(project.root),
+                      today, args.within)
+    args.exit_code = EXIT_CONTENT if report.errors or any(
+        i.next_review < today for i in items) else EXIT_OK
+    print(render(items, today, args.format, args.within))
+    return args.exit_code
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from .serve import serve
 
@@ -127,7 +167,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_new(args: argparse.Namespace) -> int:
     from .scaffold import new_article
 
-    return new_article(Path(args.root), args.title, args.medicine, args.topic, args.slug)
+    return new_article(Path(args.root), args.title, args.medicine, args.topic, args.slug,
+                       args.author)
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -157,6 +198,9 @@ def parser() -> argparse.ArgumentParser:
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--drafts", action="store_true", help="include articles with draft: true")
         p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+        p.add_argument("--allow-unreviewed", action="store_true",
+                       help="with --strict, still publish pages no clinician has reviewed "
+                            "(only with `unreviewed: notice` in site.yaml; they show a notice)")
         p.add_argument("--quiet", action="store_true", help="no progress display")
         p.add_argument("--no-cache", action="store_true",
                        help="ignore .careleaf/cache and always rebuild everything")
@@ -170,12 +214,21 @@ def parser() -> argparse.ArgumentParser:
 
     build = sub.add_parser("build", help="check everything, then write the site (default)")
     build.add_argument("--out", metavar="DIR", help="output folder (default: _site)")
+    build.add_argument("--allow-drafts", action="store_true",
+                       help="with --drafts: build drafts into the output folder anyway (a "
+                            "private review copy; their TODOs are still errors)")
     common(build)
     build.set_defaults(func=cmd_build)
 
     check = sub.add_parser("check", help="check everything and write nothing")
     common(check)
     check.set_defaults(func=lambda a: cmd_build(a, write=False))
+
+    due = sub.add_parser("due", help="list everything due or overdue for review")
+    due.add_argument("--within", type=int, default=30, metavar="DAYS",
+                     help="also list what falls due within DAYS (default 30)")
+    due.add_argument("--format", choices=["text", "json", "markdown"], default="text")
+    due.set_defaults(func=cmd_due)
 
     serve = sub.add_parser("serve", help="preview with live reload while you edit")
     serve.add_argument("--host", default="127.0.0.1")
@@ -189,11 +242,21 @@ def parser() -> argparse.ArgumentParser:
                      help="medicine key (repeat for several), e.g. gabapentin")
     new.add_argument("--topic", action="append", help="topic key (repeat for several)")
     new.add_argument("--slug", help="file name and URL part (default: from the title)")
+    new.add_argument("--author", help="your id in content/people.yaml (default: the only "
+                     "person there, if there is one)")
     new.set_defaults(func=cmd_new)
 
     schema = sub.add_parser("schema", help="write the JSON Schemas for editors' tools")
     schema.set_defaults(func=cmd_schema)
     return main
+
+
+class Stopped(Exception):
+    """SIGTERM: stop as SIGINT does, with the conventional status 128 + 15."""
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise Stopped
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -202,13 +265,26 @@ def main(argv: list[str] | None = None) -> int:
     args = cli.parse_args(args_list)
     if args.command is None:  # `python build.py` alone means build
         args = cli.parse_args([*args_list, "build"])
+    if threading.current_thread() is threading.main_thread() and args.command != "serve":
+        signal.signal(signal.SIGTERM, _stop)  # serve's event loop would swallow it
     try:
         return args.func(args)
     except KeyboardInterrupt:
+        _quiet_exit("interrupted: nothing was published")
         return 130
-    except BrokenPipeError:  # e.g. `careleaf check | head`: the reader left, not an error
+    except Stopped:
+        _quiet_exit("stopped: nothing was published")
+        return 143
+    except BrokenPipeError:
+        # `careleaf check | head`: the reader left early. The site's status still stands:
+        # a failing site must not turn into success because its report was cut short.
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - so the exit flush stays quiet
-        return EXIT_OK
+        return getattr(args, "exit_code", EXIT_CONTENT)
+
+
+def _quiet_exit(message: str) -> None:
+    with contextlib.suppress(OSError):
+        print(f"\n{message}", file=sys.stderr)
 
 
 if __name__ == "__main__":

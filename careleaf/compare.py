@@ -54,9 +54,8 @@ def comparisons(content: Content, renderer: MarkdownRenderer,
         facts = set(first.record.facts) & set(second.record.facts)
         rows = [r for r in DEFAULT_ROWS if r in BUILT_IN_ROWS or r in facts]
         directive = f":: compare {first.key} {second.key} rows={','.join(rows)}"
-        key = (context, pickle.dumps((renderer.records.get(first.key),
-                                      renderer.records.get(second.key)), protocol=5),
-               directive.encode())
+        key = (context, pickle.dumps((first.record.model_dump(), second.record.model_dump()),
+                                     protocol=5), directive.encode())
         converted = memo.get(*key)
         if converted is None:
             renderer.start_document()

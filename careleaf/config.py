@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import ValidationError
+import ada_url
+import langcodes
 
 from .codes import ADJUSTABLE, CHECKS
 from .diagnostics import BuildFailed, Report, did_you_mean
+from .gate import check_data
 from .schema import SiteConfig
 from .sourcefile import YamlData, load_yaml, read_text, validate_model
 
@@ -41,6 +44,52 @@ class Project:
         return [self.content, self.templates, self.static, self.root / CONFIG_FILE]
 
 
+def base_url_problem(value: object) -> tuple[str | None, str]:
+    """(the normalised base URL, "") or (None, what is wrong with it). Parsed as a browser
+    parses it, so that every page's links go where they seem to."""
+    if not isinstance(value, str) or not value.strip():
+        return None, "it must be the site's web address, e.g. https://example.org/health/"
+    try:
+        url = ada_url.URL(value.strip())
+    except ValueError:
+        return None, f"'{value}' is not a web address a browser can open"
+    if url.protocol not in {"https:", "http:"} or not url.hostname:
+        return None, f"'{value}' must start with https:// and name a host"
+    if url.username or url.password or url.search or url.hash:
+        return None, f"'{value}' must not hold a user name, password, ?query or #fragment"
+    path = url.pathname if url.pathname.endswith("/") else url.pathname + "/"
+    if "//" in path:
+        return None, (f"'{value}' has an empty part ('//') in its path, which would make "
+                      "every link on the site lead to another host")
+    return f"{url.protocol}//{url.host}{path}", ""
+
+
+MIN_DISCLAIMER_WORDS = 12
+PHONE_RE = re.compile(r"\d[\d\s-]{1,}\d|\b\d{3}\b")
+
+
+def _safety_texts(config: SiteConfig, data: YamlData, path: Path, report: Report) -> None:
+    """The texts every page promises must say something: an empty or token disclaimer,
+    emergency line or crisis line is a configuration error."""
+    def problem(key: tuple, message: str, hint: str) -> None:
+        report.error(path, data.line_of(key), "config-safety-text", message, hint)
+
+    if len(config.disclaimer.split()) < MIN_DISCLAIMER_WORDS:
+        problem(("disclaimer",), "the medical disclaimer is empty or too short "
+                f"({len(config.disclaimer.split())} words)", "say in full sentences that the "
+                "site gives general information, is not medical advice, and that readers "
+                "should ask a doctor or pharmacist who knows them")
+    number = config.region.emergency_number
+    if number not in config.emergency:
+        problem(("emergency",), f"the emergency line does not give the emergency number "
+                f"({number}, {config.region.name})", "say what to do in an emergency, with "
+                f"the number: e.g. '{config.region.emergency_line}'")
+    if not PHONE_RE.search(config.region.crisis_line):
+        problem(("region", "crisis_line"), "the crisis line gives no phone number",
+                "give the number of the region's crisis line (for example Samaritans, "
+                "116 123, in the UK)")
+
+
 def load_config(root: Path, report: Report) -> SiteConfig:
     """Read `site.yaml`; any problem there is a configuration error (exit status 2)."""
     path = root / CONFIG_FILE
@@ -55,12 +104,32 @@ def load_config(root: Path, report: Report) -> SiteConfig:
         if not isinstance(data.data, dict):
             report.error(path, 1, "schema-type", f"{CONFIG_FILE} must be a mapping of keys")
         else:
-            config = validate_model(SiteConfig, data, path, report, what=CONFIG_FILE)
+            fields = dict(data.data)
+            if "base_url" in fields:
+                base, problem = base_url_problem(fields["base_url"])
+                if base is None:
+                    report.error(path, data.line_of(("base_url",)), "config-base-url",
+                                 f"base_url: {problem}", "give the address the site will "
+                                 "have, e.g. https://example.org/health/")
+                    fields["base_url"] = "https://invalid.invalid/"
+                else:
+                    fields["base_url"] = base
+            language = fields.get("language")
+            if isinstance(language, str) and not langcodes.tag_is_valid(language):
+                report.error(path, data.line_of(("language",)), "config-language",
+                             f"language '{language}' is not a language tag",
+                             "write a BCP 47 tag, such as en-GB, en-US, cy or fr")
+                fields["language"] = "und"
+            checked = YamlData(fields, data.lines, data.first_line)
+            config = validate_model(SiteConfig, checked, path, report, what=CONFIG_FILE)
     if config is not None and data is not None:
         _check_levels(config, data, path, report)
+        _safety_texts(config, data, path, report)
+        check_data(path, data, config, report, skip=[("links",), ("checks",)])
     if config is None or report.errors:
         raise BuildFailed(report.items, EXIT_CONFIG)
-    report.configure(config.checks)
+    report.configure(config.checks, {"review-unreviewed": "warning"}
+                     if config.unreviewed == "notice" else {})
     return config
 
 
@@ -82,12 +151,12 @@ def load_project(root: Path, report: Report, *, out: Path | None = None,
     root = root.resolve()
     config = load_config(root, report)
     if base_url is not None:
-        try:
-            config = replace_config(config, base_url=base_url)
-        except ValidationError:
-            report.error("--base-url", 1, "config-base-url", f"'{base_url}' is not a web address",
+        normalised, problem = base_url_problem(base_url)
+        if normalised is None:
+            report.error("--base-url", 1, "config-base-url", f"--base-url: {problem}",
                          "give a full address such as https://example.org/health/")
-            raise BuildFailed(report.items, EXIT_CONFIG) from None
+            raise BuildFailed(report.items, EXIT_CONFIG)
+        config = replace_config(config, base_url=normalised)
     out = (out if out is not None else root / "_site").resolve()
     return Project(root=root, config=config, out=out)
 

@@ -65,7 +65,8 @@ def fingerprints(site: Site, project: Project, everything: str) -> dict[str, str
 
 def _route_key(route: Route) -> bytes:
     return repr((route.path, route.template, route.title, route.description, route.crumbs,
-                 route.lastmod, route.in_sitemap, route.og_type, route.searchable)).encode()
+                 route.lastmod, route.in_sitemap, route.og_type, route.searchable,
+                 route.draft)).encode()
 
 
 class PageReuse:

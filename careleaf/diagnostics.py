@@ -50,14 +50,21 @@ class BuildFailed(Exception):
 class Report:
     """Collects diagnostics for one run; paths are shown relative to the site root."""
 
-    def __init__(self, root: Path, *, strict: bool = False):
+    def __init__(self, root: Path, *, strict: bool = False,
+                 tolerate: frozenset[str] = frozenset()):
         self.root = root.resolve()  # `--root .` and absolute paths must compare alike
         self.items: list[Diagnostic] = []
         self.strict = strict
+        self.tolerate = tolerate  # codes --strict leaves as warnings (--allow-unreviewed)
         self.levels: dict[str, str] = {}  # site.yaml `checks:` overrides, code -> level
+        self.settings: dict[str, str] = {}  # levels other site.yaml settings decide
 
-    def configure(self, levels: dict[str, str]) -> None:
+    def configure(self, levels: dict[str, str], settings: dict[str, str] | None = None
+                  ) -> None:
+        """`levels`: site.yaml's `checks:`; `settings`: the level of a guarded check that
+        another setting decides (`unreviewed: notice` makes review-unreviewed a warning)."""
         self.levels = dict(levels)
+        self.settings = dict(settings or {})
 
     def enabled(self, code: str) -> bool:
         """False when site.yaml turned this check off."""
@@ -89,12 +96,13 @@ class Report:
 
         if code in CHECKS:
             severity = CHECKS[code].severity
-            level = self.levels.get(code) if CHECKS[code].adjustable else None
+            level = self.levels.get(code) if CHECKS[code].adjustable else \
+                self.settings.get(code)
             if level == "off":
                 return
             if level:
                 severity = Severity[level.upper()]
-        if self.strict and severity is Severity.WARNING:
+        if self.strict and severity is Severity.WARNING and code not in self.tolerate:
             severity = Severity.ERROR
         where = self.relative(path)
         self.items.append(

@@ -3,38 +3,62 @@
     :: side-effects amitriptyline tag=muscle
     :: compare amitriptyline cyclobenzaprine rows=class,main_use,effect_on_muscles
 
-Each line becomes a captioned pipe table built from the medicine records, so every page
-that shows a medicine's side effects says the same thing, and a changed record changes
-every page. The table then goes through the same accessible table markup as any other.
-`parse_directive` is shared by the Markdown preprocessor and by validation, which reports
-unknown medicines, rows and filters with their file and line.
+Each line becomes a captioned table built from the (validated) medicine records, so every
+page that shows a medicine's side effects says the same thing, and a changed record
+changes every page. The table is built as a tree, not as Markdown text: what a record says
+is always plain text on the page (it cannot carry HTML, an image or a link), lists stay
+lists, emergency rows are marked in words as well as colour, and a side effect tagged
+`self-harm` carries the site's crisis line. `parse_directive` is shared with validation,
+which reports unknown medicines, rows and filters with their file and line.
 """
 
 from __future__ import annotations
 
 import re
 import shlex
+import xml.etree.ElementTree as etree
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
+
+from markdown.blockprocessors import BlockProcessor
+from markdown.util import AtomicString
+
+from .schema import Cited, MedicineRecord, SiteConfig
+
+if TYPE_CHECKING:
+    from .schema import SideEffect
 
 DIRECTIVE_RE = re.compile(r"^::\s+([a-z-]+)\b(.*)$")
 FREQUENCY_ORDER = ["very-common", "common", "uncommon", "rare", "very-rare", "not-known"]
+# The EU/MHRA leaflet convention (QRD template) for each band of an SmPC's section 4.8.
 FREQUENCY_WORDS = {
     "very-common": "May affect more than 1 in 10 people",
     "common": "May affect up to 1 in 10 people",
     "uncommon": "May affect up to 1 in 100 people",
     "rare": "May affect up to 1 in 1,000 people",
     "very-rare": "May affect up to 1 in 10,000 people",
-    "not-known": "Not known",
+    "not-known": "Frequency not known (it cannot be estimated from the available data)",
 }
 ACTION_ORDER = ["emergency", "doctor", "self-care"]
 BUILT_IN_ROWS = {
     "class": "Type of medicine",
     "brand_names": "Brand names",
+    "availability": "Licensed here?",
     "licensed_uses": "Licensed uses",
     "common_side_effects": "Common side effects",
     "serious_side_effects": "Serious side effects (get help at once)",
     "muscle_side_effects": "Effects on muscles reported",
+    "do_not_take": "Do not take it if you",
+    "check_first": "Check with a doctor first if you",
+    "overdose": "If you take too much",
+    "interactions": "Medicines it does not mix well with",
+    "pregnancy": "Pregnancy",
+    "breastfeeding": "Breastfeeding",
+    "driving": "Driving",
+    "alcohol": "Alcohol",
+    "older_people": "Older people",
+    "dependence": "Addiction and withdrawal",
     "stopping": "Stopping",
 }
 FILTERS = {"tag", "action", "frequency", "caption"}
@@ -48,7 +72,7 @@ class Directive:
     problems: list[tuple[str, str, str]] = field(default_factory=list)  # code, message, hint
 
 
-def parse_directive(line: str, records: dict[str, dict[str, Any]]) -> Directive | None:
+def parse_directive(line: str, records: dict[str, MedicineRecord]) -> Directive | None:
     """The directive on `line`, with any problems found against `records`; None if the
     line is not a directive."""
     match = DIRECTIVE_RE.match(line.strip())
@@ -75,8 +99,10 @@ def parse_directive(line: str, records: dict[str, dict[str, Any]]) -> Directive 
     for key in directive.medicines:
         if key not in records:
             known = ", ".join(sorted(records)) or "(none)"
-            directive.problems.append(("unknown-medicine", f"unknown medicine '{key}'",
-                                       f"medicines with records: {known}"))
+            directive.problems.append(("unknown-medicine",
+                                       f"there is no (valid) medicine record for '{key}'",
+                                       f"add content/medicines/{key}.yaml, or fix the errors "
+                                       f"in it; medicines with records: {known}"))
     wanted = 1 if directive.name == "side-effects" else 2
     if (directive.name == "side-effects" and len(directive.medicines) != 1) or \
             len(directive.medicines) < wanted:
@@ -94,14 +120,14 @@ def parse_directive(line: str, records: dict[str, dict[str, Any]]) -> Directive 
     return directive
 
 
-def _check_filters(directive: Directive, record: dict[str, Any]) -> None:
-    effects = record.get("side_effects") or []
+def _check_filters(directive: Directive, record: MedicineRecord) -> None:
+    effects = record.side_effects
     for key, value in directive.options.items():
         if key not in FILTERS:
             directive.problems.append(("directive-filter-unknown", f"unknown filter '{key}'",
                                        f"filters are: {', '.join(sorted(FILTERS))}"))
-        elif key == "tag" and not any(value in (e.get("tags") or []) for e in effects):
-            tags = sorted({t for e in effects for t in e.get("tags") or []})
+        elif key == "tag" and not any(value in e.tags for e in effects):
+            tags = sorted({t for e in effects for t in e.tags})
             directive.problems.append(("directive-filter-unknown",
                                        f"no side effect of this medicine has tag '{value}'",
                                        f"its tags are: {', '.join(tags)}"))
@@ -114,20 +140,18 @@ def _check_filters(directive: Directive, record: dict[str, Any]) -> None:
                                        f"frequencies are: {', '.join(FREQUENCY_ORDER)}"))
 
 
-def _rows_of(records: list[dict[str, Any]]) -> set[str]:
-    common = set(BUILT_IN_ROWS)
-    facts = [set((r.get("facts") or {}).keys()) for r in records]
-    return common | (set.intersection(*facts) if facts else set())
+def _rows_of(records: list[MedicineRecord]) -> set[str]:
+    facts = [set(r.facts) for r in records]
+    return set(BUILT_IN_ROWS) | (set.intersection(*facts) if facts else set())
 
 
-def _check_rows(directive: Directive, records: list[dict[str, Any]]) -> None:
+def _check_rows(directive: Directive, records: list[MedicineRecord]) -> None:
     if "rows" not in directive.options:
         rows = ", ".join(sorted(_rows_of(records)))
         directive.problems.append(("directive-syntax", "':: compare' needs rows=...",
                                    f"rows you can use here: {rows}"))
         return
-    unknown_options = set(directive.options) - {"rows", "caption"}
-    for key in sorted(unknown_options):
+    for key in sorted(set(directive.options) - {"rows", "caption"}):
         directive.problems.append(("directive-filter-unknown", f"unknown option '{key}'",
                                    "':: compare' takes rows=... and caption=..."))
     available = _rows_of(records)
@@ -138,93 +162,207 @@ def _check_rows(directive: Directive, records: list[dict[str, Any]]) -> None:
                                        f"{', '.join(sorted(available))}"))
 
 
-def _cell(text: str, sources: list[str] | None = None) -> str:
-    text = " ".join(str(text).split()).replace("|", "\\|")
-    cites = "; ".join(f"@{s}" for s in sources or [])
-    return f"{text} [{cites}]" if cites else text
+# building the tables ------------------------------------------------------------------------
+
+Cite = Callable[[etree.Element, Iterable[str]], None]  # appends citation links to an element
 
 
-def _cited_list(items: list[dict[str, Any]], key: str = "name") -> str:
-    if not items:
-        return "None listed"
-    texts = [str(i[key]) for i in items]
-    names = ", ".join([texts[0], *(t[:1].lower() + t[1:] for t in texts[1:])])
-    sources = list(dict.fromkeys(s for i in items for s in i.get("sources") or []))
-    return _cell(names, sources)
+def _text(parent: etree.Element, tag: str, text: str, **attrs: str) -> etree.Element:
+    """A child element holding `text` as plain text: Markdown never reads it again."""
+    child = etree.SubElement(parent, tag, attrs)
+    child.text = AtomicString(" ".join(text.split()))
+    return child
 
 
-def side_effects_table(directive: Directive, records: dict[str, dict[str, Any]],
-                       tiers: dict[str, str]) -> str:
-    key = directive.medicines[0]
-    record = records[key]
-    effects = list(record.get("side_effects") or [])
-    options = directive.options
-    if "tag" in options:
-        effects = [e for e in effects if options["tag"] in (e.get("tags") or [])]
-    if "action" in options:
-        effects = [e for e in effects if e.get("action") == options["action"]]
-    if "frequency" in options:
-        effects = [e for e in effects if e.get("frequency") == options["frequency"]]
-    effects.sort(key=lambda e: (ACTION_ORDER.index(e["action"]),
-                                FREQUENCY_ORDER.index(e["frequency"])))
-    name = record["name"]
-    caption = options.get("caption") or (
-        f"Side effects of {name.lower()} and what to do" if "tag" not in options
-        else f"{options['tag'].replace('-', ' ').capitalize()} side effects of {name.lower()}")
-    lines = [f"Table: {caption}", "", "| Side effect | How common | What to do |", "|---|---|---|"]
-    for effect in effects:
-        what = f"{tiers[effect['action']]}. {effect.get('advice') or ''}"
-        lines.append(f"| {_cell(effect['name'])} | {FREQUENCY_WORDS[effect['frequency']]} | "
-                     f"{_cell(what, effect.get('sources'))} |")
-    return "\n".join(lines)
+def _append(element: etree.Element, text: str) -> None:
+    """Plain text after the element's last child (or as its text)."""
+    text = AtomicString(text)
+    if len(element):
+        element[-1].tail = AtomicString((element[-1].tail or "") + text)
+    else:
+        element.text = AtomicString((element.text or "") + text)
 
 
-def _row(row: str, record: dict[str, Any]) -> str:
-    effects = record.get("side_effects") or []
-    if row == "class":
-        return _cell(record["class"])
-    if row == "brand_names":
-        return _cell(", ".join(record.get("brand_names") or []) or "None")
-    if row == "licensed_uses":
-        uses = (record.get("uses") or {}).get("licensed") or []
-        return _cited_list(uses, "text") if uses else "None"
-    if row == "common_side_effects":
-        return _cited_list([e for e in effects if e["frequency"] in ("very-common", "common")])
-    if row == "serious_side_effects":
-        return _cited_list([e for e in effects if e["action"] == "emergency"])
-    if row == "muscle_side_effects":
-        return _cited_list([e for e in effects if "muscle" in (e.get("tags") or [])])
-    if row == "stopping":
-        stopping = record.get("stopping") or {}
-        return _cell(stopping.get("text", "Not stated"), stopping.get("sources"))
-    fact = record["facts"][row]
-    return _cell(fact["text"], fact.get("sources"))
+def _ids(cited: Cited | SideEffect) -> list[str]:
+    return [c.id for c in cited.sources]
 
 
-def compare_table(directive: Directive, records: dict[str, dict[str, Any]]) -> str:
-    chosen = [records[k] for k in directive.medicines]
-    names = [r["name"] for r in chosen]
-    listed = [names[0], *(n.lower() for n in names[1:])]
-    caption = directive.options.get("caption") or (
-        " and ".join([", ".join(listed[:-1]), listed[-1]]) + " compared")
-    lines = [f"Table: {caption}", "", "| Feature | " + " | ".join(names) + " |",
-             "|---" * (len(names) + 1) + "|"]
-    for row in directive.options["rows"].split(","):
-        label = BUILT_IN_ROWS.get(row) or chosen[0]["facts"][row]["label"]
-        lines.append(f"| {label} | " + " | ".join(_row(row, r) for r in chosen) + " |")
-    return "\n".join(lines)
+@dataclass
+class TableBuilder:
+    """Builds directive tables for one site (its words for each tier, its crisis line)."""
 
+    config: SiteConfig
+    records: dict[str, MedicineRecord]
+    cite: Cite
 
-def expand(text: str, records: dict[str, dict[str, Any]], tiers: dict[str, str]) -> str:
-    """The Markdown with every valid directive line replaced by its table (invalid ones
-    are left for validation to report)."""
-    out = []
-    for line in text.split("\n"):
-        directive = parse_directive(line, records)
-        if directive is None or directive.problems:
-            out.append(line)
-        elif directive.name == "side-effects":
-            out.append("\n" + side_effects_table(directive, records, tiers) + "\n")
+    @property
+    def tiers(self) -> dict[str, str]:
+        tiers = self.config.action_tiers
+        return {"self-care": tiers.self_care, "doctor": tiers.doctor,
+                "emergency": tiers.emergency}
+
+    def _table(self, caption: str, headers: list[str], kind: str) -> tuple:
+        table = etree.Element("table", {"class": f"data-table data-table--{kind}"})
+        _text(table, "caption", caption)
+        head = etree.SubElement(etree.SubElement(table, "thead"), "tr")
+        for header in headers:
+            _text(head, "th", header)
+        return table, etree.SubElement(table, "tbody"), headers
+
+    def side_effects(self, directive: Directive) -> etree.Element:
+        record = self.records[directive.medicines[0]]
+        effects = list(record.side_effects)
+        options = directive.options
+        if "tag" in options:
+            effects = [e for e in effects if options["tag"] in e.tags]
+        if "action" in options:
+            effects = [e for e in effects if e.action == options["action"]]
+        if "frequency" in options:
+            effects = [e for e in effects if e.frequency == options["frequency"]]
+        effects.sort(key=lambda e: (ACTION_ORDER.index(e.action),
+                                    FREQUENCY_ORDER.index(e.frequency)))
+        name = record.name.lower()
+        caption = options.get("caption") or (
+            f"Side effects of {name} and what to do" if "tag" not in options
+            else f"{options['tag'].replace('-', ' ').capitalize()} side effects of {name}")
+        table, body, headers = self._table(
+            caption, ["Side effect", "How common", "What to do"], "side-effects")
+        for effect in effects:
+            row = etree.SubElement(body, "tr", {"class": f"tier-{effect.action}"})
+            _text(row, "td", effect.name, **{"data-label": headers[0]})
+            _text(row, "td", FREQUENCY_WORDS[effect.frequency], **{"data-label": headers[1]})
+            what = etree.SubElement(row, "td", {"data-label": headers[2]})
+            tier = _text(what, "strong", f"{self.tiers[effect.action]}.")
+            if effect.action == "emergency":
+                tier.set("class", "tier-label tier-label--emergency")
+            if effect.advice:
+                _append(what, " " + " ".join(effect.advice.split()))
+            self.cite(what, _ids(effect))
+            if "self-harm" in effect.tags:
+                _text(what, "p", self.config.region.crisis_line, **{"class": "crisis-line"})
+        return table
+
+    def compare(self, directive: Directive) -> etree.Element:
+        chosen = [self.records[k] for k in directive.medicines]
+        names = [r.name for r in chosen]
+        listed = [names[0], *(n.lower() for n in names[1:])]
+        caption = directive.options.get("caption") or (
+            " and ".join([", ".join(listed[:-1]), listed[-1]]) + " compared")
+        table, body, headers = self._table(caption, ["Feature", *names], "compare")
+        for row_key in directive.options["rows"].split(","):
+            label = BUILT_IN_ROWS.get(row_key) or chosen[0].facts[row_key].label
+            row = etree.SubElement(body, "tr")
+            _text(row, "td", label, **{"data-label": headers[0]})
+            for header, record in zip(headers[1:], chosen, strict=True):
+                cell = etree.SubElement(row, "td", {"data-label": header})
+                self._row(cell, row_key, record)
+        return table
+
+    def _statements(self, cell: etree.Element, items: list[Cited] | None,
+                    empty: str = "Not stated") -> None:
+        items = items or []
+        if not items:
+            _append(cell, empty)
+        elif len(items) == 1:
+            _append(cell, " ".join(items[0].text.split()))
+            self.cite(cell, _ids(items[0]))
         else:
-            out.append("\n" + compare_table(directive, records) + "\n")
-    return "\n".join(out)
+            listing = etree.SubElement(cell, "ul")
+            for item in items:
+                self._statements(etree.SubElement(listing, "li"), [item])
+
+    def _names(self, cell: etree.Element, effects: list[SideEffect]) -> None:
+        if not effects:
+            _append(cell, "None listed")
+            return
+        listing = etree.SubElement(cell, "ul")
+        for effect in effects:
+            item = _text(listing, "li", effect.name)
+            self.cite(item, _ids(effect))
+        if any("self-harm" in e.tags for e in effects):
+            _text(cell, "p", self.config.region.crisis_line, **{"class": "crisis-line"})
+
+    def _row(self, cell: etree.Element, row: str, record: MedicineRecord) -> None:
+        effects = record.side_effects
+        here = record.availability.get(self.config.region.code)
+        if row == "class":
+            _append(cell, record.drug_class)
+        elif row == "brand_names":
+            _append(cell, ", ".join(here.brand_names) if here and here.brand_names else
+                    "None here" if here and not here.licensed else "Sold under its generic name")
+        elif row == "availability":
+            if here is None:
+                _append(cell, "Not stated")
+            else:
+                _append(cell, ("Yes" if here.licensed else "No, not licensed") +
+                        f" in the {self.config.region.name}" +
+                        (f"; {here.controlled}" if here.controlled else ""))
+                self.cite(cell, _ids(here))  # type: ignore[arg-type]
+        elif row == "licensed_uses":
+            self._statements(cell, record.uses.licensed, "None")
+        elif row == "common_side_effects":
+            self._names(cell, [e for e in effects if e.frequency in ("very-common", "common")])
+        elif row == "serious_side_effects":
+            self._names(cell, [e for e in effects if e.action == "emergency"])
+        elif row == "muscle_side_effects":
+            self._names(cell, [e for e in effects if "muscle" in e.tags])
+        elif row in ("do_not_take", "check_first"):
+            self._statements(cell, getattr(record.who_can_take, row))
+        elif row == "overdose":
+            overdose = record.how_to_take.overdose
+            if overdose is None:
+                _append(cell, "Not stated")
+            else:
+                _text(cell, "strong", f"{self.tiers[overdose.action]}.")
+                _append(cell, " " + " ".join(overdose.text.split()))
+                self.cite(cell, [c.id for c in overdose.sources])
+        elif row == "interactions":
+            listing = etree.SubElement(cell, "ul")
+            for item in record.interactions:
+                entry = _text(listing, "li", f"{item.medicine}: {item.effect}")
+                self.cite(entry, [c.id for c in item.sources])
+        elif row == "dependence":
+            self._statements(cell, (record.dependence.misuse or []) +
+                             (record.dependence.withdrawal or []))
+        elif row in BUILT_IN_ROWS:
+            self._statements(cell, getattr(record, row))
+        else:
+            fact = record.facts[row]
+            _append(cell, " ".join(fact.text.split()))
+            self.cite(cell, _ids(fact))  # type: ignore[arg-type]
+
+
+class DirectiveProcessor(BlockProcessor):
+    """A line `:: side-effects ...` or `:: compare ...` becomes its table. A line with a
+    problem is left as it is, for validation to report with its line."""
+
+    def __init__(self, parser, builder: Callable[[], TableBuilder]):
+        super().__init__(parser)
+        self.builder = builder
+
+    def _find(self, block: str) -> tuple[int, Directive] | None:
+        builder = self.builder()
+        for index, line in enumerate(block.split("\n")):
+            directive = parse_directive(line, builder.records)
+            if directive is not None and not directive.problems:
+                return index, directive
+        return None
+
+    def test(self, parent: etree.Element, block: str) -> bool:
+        return "::" in block and self._find(block) is not None
+
+    def run(self, parent: etree.Element, blocks: list[str]) -> None:
+        block = blocks.pop(0)
+        found = self._find(block)
+        assert found is not None
+        index, directive = found
+        lines = block.split("\n")
+        before, after = "\n".join(lines[:index]), "\n".join(lines[index + 1:])
+        if before.strip():
+            self.parser.parseBlocks(parent, [before])
+        builder = self.builder()
+        table = builder.side_effects(directive) if directive.name == "side-effects" \
+            else builder.compare(directive)
+        parent.append(table)
+        if after.strip():
+            blocks.insert(0, after)

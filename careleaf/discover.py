@@ -1,7 +1,13 @@
-"""Stage 2, discover: find every file an editor wrote under `content/`."""
+"""Stage 2, discover: find every file an editor wrote under `content/`.
+
+A symbolic link that leads outside the site folder is refused here and wherever Careleaf
+reads a folder (templates, static files): otherwise `ln -s /etc/passwd static/x.txt`
+would publish any file on the machine.
+"""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,6 +15,7 @@ from .diagnostics import Report
 
 ARTICLES, PAGES, MEDICINES = "articles", "pages", "medicines"
 TOPICS_FILE, BIBLIOGRAPHY_FILE, GLOSSARY_FILE = "topics.yaml", "bibliography.yaml", "glossary.yaml"
+PEOPLE_FILE = "people.yaml"
 
 
 @dataclass(frozen=True)
@@ -19,6 +26,7 @@ class Inventory:
     topics: Path | None
     bibliography: Path | None
     glossary: Path | None
+    people: Path | None
 
 
 def _ignored(path: Path) -> bool:
@@ -27,25 +35,69 @@ def _ignored(path: Path) -> bool:
     return name.startswith((".", "#", "_")) or name.endswith(("~", ".swp", ".bak"))
 
 
-def _files(folder: Path) -> list[Path]:
+def inside(path: Path, root: Path) -> bool:
+    """Whether `path`, with every link followed, is inside `root`."""
+    try:
+        return path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a link loop
+        return False
+
+
+def site_files(folder: Path, root: Path, report: Report | None = None, *,
+               skip_ignored: bool = True) -> list[Path]:
+    """Every file under `folder`, sorted, never leaving `root`: a symbolic link that leads
+    outside it is reported and left out; links to folders are not followed."""
     if not folder.is_dir():
         return []
-    return sorted(
-        p for p in folder.rglob("*")
-        if p.is_file() and not any(_ignored(part) for part in p.relative_to(folder).parents
-                                   if part != Path(".")) and not _ignored(p)
-    )
+    if not inside(folder, root):
+        _refuse(folder, root, report)
+        return []
+    found = []
+    for current, dirs, files in os.walk(folder, followlinks=False):
+        here = Path(current)
+        if skip_ignored:
+            dirs[:] = [d for d in dirs if not _ignored(Path(d))]
+        for name in sorted(dirs):
+            if (here / name).is_symlink():
+                _refuse(here / name, root, report, folder=True)
+        for name in files:
+            path = here / name
+            if skip_ignored and _ignored(path):
+                continue
+            if path.is_symlink() and not inside(path, root):
+                _refuse(path, root, report)
+                continue
+            if path.is_file():
+                found.append(path)
+    return sorted(found)
+
+
+def _refuse(path: Path, root: Path, report: Report | None, *, folder: bool = False) -> None:
+    if report is None:
+        return
+    try:
+        target = os.readlink(path)
+    except OSError:
+        target = "?"
+    if folder and inside(path, root):
+        message = f"'{path.name}' is a link to a folder ({target}); Careleaf does not follow them"
+    else:
+        message = f"'{path.name}' is a link to {target}, outside the site folder"
+    report.error(path, 1, "file-symlink", message,
+                 "copy the file into the site folder instead of linking to it")
+
+
 
 
 def discover(content: Path, report: Report) -> Inventory:
     if not content.is_dir():
         report.error(content, 1, "content-missing", "there is no content/ folder",
                      "create content/articles/ and put Markdown articles in it")
-        return Inventory((), (), (), None, None, None)
+        return Inventory((), (), (), None, None, None, None)
 
     def collect(kind: str, suffix: str) -> tuple[Path, ...]:
         found = []
-        for path in _files(content / kind):
+        for path in site_files(content / kind, content.parent, report):
             if path.suffix == suffix:
                 found.append(path)
             else:
@@ -60,18 +112,23 @@ def discover(content: Path, report: Report) -> Inventory:
     medicines = collect(MEDICINES, ".yaml")
 
     known = {content / name for name in (ARTICLES, PAGES, MEDICINES, TOPICS_FILE,
-                                           BIBLIOGRAPHY_FILE, GLOSSARY_FILE)}
+                                           BIBLIOGRAPHY_FILE, GLOSSARY_FILE, PEOPLE_FILE)}
     for path in sorted(content.iterdir()):
         if path not in known and not _ignored(path):
             report.error(
                 path, 1, "file-unknown", f"Careleaf does not know what '{path.name}' is",
                 f"content/ holds {ARTICLES}/, {PAGES}/, {MEDICINES}/, {TOPICS_FILE}, "
-                f"{BIBLIOGRAPHY_FILE} and {GLOSSARY_FILE}; move other files out of it",
+                f"{BIBLIOGRAPHY_FILE}, {GLOSSARY_FILE} and {PEOPLE_FILE}; move other files "
+                "out of it",
             )
 
     def optional(name: str) -> Path | None:
         path = content / name
+        if path.is_symlink() and not inside(path, content.parent):
+            _refuse(path, content.parent, report)
+            return None
         return path if path.is_file() else None
 
     return Inventory(articles, pages, medicines, optional(TOPICS_FILE),
-                     optional(BIBLIOGRAPHY_FILE), optional(GLOSSARY_FILE))
+                     optional(BIBLIOGRAPHY_FILE), optional(GLOSSARY_FILE),
+                     optional(PEOPLE_FILE))

@@ -12,13 +12,23 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 import textstat
+from lxml import etree
+from lxml import html as lxml_html
 
 from .diagnostics import Report
+from .gate import (
+    check_data,
+    normalise,
+    resolve,
+    text_findings,
+    unsafe_html,
+    url_findings,
+    urls_in_text,
+)
 from .markdown_ext import prose_blocks
-from .schema import SiteConfig
+from .schema import Limits, SiteConfig
 
 if TYPE_CHECKING:
     from .parse import Document
@@ -29,73 +39,42 @@ def check_document(doc: Document, config: SiteConfig, report: Report, *,
     """Report what is wrong with `doc` alone; an article's readability scores."""
     _markers(doc, report)
     _doses(doc, report)
-    _unsafe_html(doc, report)
-    _placeholders(doc, report)  # drafts may keep theirs: check_content drops these
-    for line, col, text in _texts(doc):
-        _spam(doc.path, line, col, text, report)
-    for line, col, url in _urls(doc):
-        outbound(doc.path, line, col, url, config, report)
+    lines = _raw_lines(doc)
+    unsafe_lines = set()
+    for line, text in lines:
+        for col, what in unsafe_html(text):
+            unsafe_lines.add(line)
+            report.error(doc.path, line, "html-unsafe", f"{what} is not allowed in content",
+                         "remove it: Careleaf pages run no scripts or embeds; use Markdown "
+                         "for links and images, and write `<tag>` in backticks to show code",
+                         col=col)
+    # every string of the front matter, through the same gate as every data file
+    check_data(doc.path, doc.meta, config, report)
+    _reader_text(doc, config, report)
+    _links(doc, lines, config, report, unsafe_lines)
     return readability(doc, config, report) if article else None
 
 
 # 2. citations ----------------------------------------------------------------------------
 # [12] or [1.4.1] left over from pasted text: not a link ([12](...), [x][12], [12]: ...).
 MARKER_RE = re.compile(r"(?<![\]\w])\[(\d{1,3}(?:\.\d{1,3})*)\](?![(\[:])")
+NUMBER_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+# An amount of a medicine: a number (or a number in words, or "half a") and a unit, a form
+# (tablets, drops, puffs, patches ...) or both: "300mg", "5 ml", "two capsules", "1 puff".
 DOSE_RE = re.compile(
-    r"\b\d+(?:[.,]\d+)?\s?(?:mg|mcg|µg|micrograms?|milligrams?|g)\b(?!/)", re.IGNORECASE)
+    rf"\b(?:\d+(?:[.,]\d+)?|{NUMBER_WORDS}|half(?:\s+an?)?)"
+    rf"(?:\s?(?:-|–|to|or)\s?(?:\d+(?:[.,]\d+)?|{NUMBER_WORDS}))?\s?"
+    r"(?:mg|mcg|µg|micrograms?|milligrams?|g|grams?|ml|millilit(?:re|er)s?|units?|iu|"
+    r"drops?|puffs?|patch(?:es)?|tablets?|capsules?|sachets?|spoonfuls?|teaspoons?|"
+    r"lozenges?|pessar(?:y|ies)|suppositor(?:y|ies)|injections?|doses? of \d)\b(?!/)",
+    re.IGNORECASE)
 LIST_ITEM_RE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
-
-# 3. review -------------------------------------------------------------------------------
-PLACEHOLDER_RE = re.compile(r"\b(TODO|TBD|FIXME|XXX|lorem ipsum)\b")
-
-# 6. spam: patterns, not the sources' exact strings -----------------------------------------
-# Every spam pattern below needs one of these words: lines without any are skipped.
-SPAM_TRIGGER_RE = re.compile(
-    r"pharm|drugstore|chemist|buy|order|purchase|cheap|deliver|shipping|prescri|\brx\b|"
-    r"click", re.IGNORECASE)
-# Always spam, wherever they stand:
-SPAM_PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"\b(canadian|mexican|indian|offshore)\s+(pharmacy|pharmacies|drugstores?|"
-                r"chemists?)\b", re.IGNORECASE), "online-pharmacy advertising"),
-    (re.compile(r"\b(buy|order|purchase)\s+(?!(?:your\s+|a\s+)?repeat\b)(?:\w+\s+){0,3}?"
-                r"(online|now|today|here|cheap|overnight)\b", re.IGNORECASE),
-     "an offer to sell medicines"),
-    (re.compile(r"\bcheap(?:est)?\s+(?!and\b|or\b|to\b|enough\b|as\b)[a-z]{4,}",
-                re.IGNORECASE), "'cheap <medicine>' sales language"),
-    (re.compile(r"\b(overnight|next[- ]day|discreet|worldwide)\s+(delivery|shipping)\b",
-                re.IGNORECASE), "delivery promises"),
-    (re.compile(r"\bno\s+(?:doctor'?s?\s+)?(prescription|rx)\b(?!\s+(for|is|was|will|of)\b)",
-                re.IGNORECASE), "'no prescription' offers"),
-    (re.compile(r"\bclick\s+here\b", re.IGNORECASE), "'click here' link bait"),
-]
-# Spam only with a sales cue in the same sentence: "we never link to online pharmacies"
-# and "medicines you can buy without a prescription" are honest sentences.
-CUED_PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"\b(online|internet|web)\s+(pharmacy|pharmacies|drugstores?|chemists?)\b",
-                re.IGNORECASE), "online-pharmacy advertising"),
-    (re.compile(r"\bwithout\s+(?:a\s+)?(?:doctor'?s?\s+)?(prescription|rx)\b", re.IGNORECASE),
-     "an offer to sell without a prescription"),
-]
-SALES_CUE_RE = re.compile(
-    r"\b(online|cheap(?:est)?|discount|sale|deals?|lowest price|shipping|delivery|click|"
-    r"order now|www\.)|https?://|^\W*(buy|order|purchase|get)\b", re.IGNORECASE)
-SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?])\s+")
-BARE_BUY_RE = re.compile(r"^\W*(buy|order|purchase)\s+[\w-]+(\s+[\w-]+)?\W*$", re.IGNORECASE)
-PHARMACY_DOMAIN_RE = re.compile(r"(pharm|rx|pills?|meds|drugstore|apotek|viagra|cialis)",
-                                re.IGNORECASE)
-
-# 7. unsafe HTML --------------------------------------------------------------------------
-UNSAFE_HTML: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"<\s*(script|iframe|object|embed|style|form|meta|link|base|frame|"
-                r"frameset|applet|svg|math)\b", re.IGNORECASE), "a <{0}> element"),
-    (re.compile(r"<[^>]*\s(on[a-z]+)\s*=", re.IGNORECASE), "an {0}= event handler"),
-    (re.compile(r"(?:\]\(|\bhref\s*=|\bsrc\s*=|<)\s*[\"']?\s*(javascript|vbscript|data)\s*:",
-                re.IGNORECASE), "a {0}: URL"),
-]
 INLINE_CODE_RE = re.compile(r"`[^`]*`")
 LINK_RE = re.compile(r"\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
-URL_RE = re.compile(r"(?<![(\w])https?://[^\s)<>\]\"']+", re.IGNORECASE)
-
+REFERENCE_DEF_RE = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)")
+AUTOLINK_RE = re.compile(r"<((?:[a-z][a-z0-9+.-]*:|//)[^>\s]+)>", re.IGNORECASE)
+ATTRIBUTE_URL_RE = re.compile(r"\b(?:href|src|srcset|action|poster|data)\s*=\s*[\"']?([^\"'\s>]+)",
+                              re.IGNORECASE)
 
 
 # checks --------------------------------------------------------------------------------
@@ -135,16 +114,6 @@ def _doses(doc: Document, report: Report) -> None:
             report.warning(doc.path, line, "dose-uncited",
                            f"'{match.group(0)}' states a dose without a citation",
                            "add [@source-id] for the source of this dose")
-
-
-def _placeholders(doc: Document, report: Report) -> None:
-    for line, col, text in _texts(doc):
-        match = PLACEHOLDER_RE.search(text)
-        if match:
-            report.error(doc.path, line, "placeholder",
-                         f"placeholder '{match.group(0)}' in a page that will be published",
-                         "write the real text, or keep 'draft: true' until it is ready",
-                         col=col + match.start())
 
 
 SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
@@ -198,103 +167,160 @@ def _blank(match: re.Match[str]) -> str:
     return " " * len(match.group(0))
 
 
-def _texts(doc: Document) -> Iterator[tuple[int, int, str]]:
-    """(line, col, text) of everything a reader will see: front matter text and body."""
-    meta = doc.meta.data if isinstance(doc.meta.data, dict) else {}
-    for key in ("title", "description", "summary", "author", "reviewed_by"):
-        if isinstance(meta.get(key), str):
-            yield doc.meta.line_of((key,)), 1, meta[key]
-    for index, point in enumerate(meta.get("key_points") or []):
-        if isinstance(point, str):
-            yield doc.meta.line_of(("key_points", index)), 1, point
+def _raw_lines(doc: Document) -> list[tuple[int, str]]:
+    """Body lines as typed, code spans blanked (code may show `<script>` as text)."""
+    return [(line, INLINE_CODE_RE.sub(_blank, text)) for line, text in doc.body_lines()]
+
+
+# The rendered blocks a reader reads: each is checked as one text, however it was wrapped,
+# emphasised or encoded in the Markdown.
+BLOCK_TAGS = {"p", "li", "td", "th", "caption", "dt", "dd", "h1", "h2", "h3", "h4", "h5",
+              "h6", "summary", "blockquote", "pre", "figcaption"}
+
+
+def _own_text(element: etree._Element) -> str:
+    parts = [element.text or ""]
+    for child in element:
+        if child.tag not in BLOCK_TAGS:
+            parts.append(_own_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def _fragments(doc: Document) -> list[etree._Element]:
+    """The rendered body and FAQ answers, parsed (lxml)."""
+    parts = [doc.html] + [item.answer_html for item in doc.faq]
+    return [lxml_html.fragment_fromstring(part, create_parent="div") for part in parts
+            if part.strip()]
+
+
+def _locate(doc: Document, words: str) -> tuple[int, int]:
+    """The body line (and column) where `words`, found in the rendered text, were typed:
+    the first line whose normalised text holds their first word."""
+    first = words.split()[0].lower() if words.split() else ""
     for line, text in doc.body_lines():
-        yield line, 1, INLINE_CODE_RE.sub(_blank, text)
+        if first and first in normalise(text).lower():
+            position = text.lower().find(first)
+            return line, position + 1 if position >= 0 else 1
+    return doc.body_line, 1
 
 
-def _find_spam(text: str) -> tuple[int, str, str] | None:
-    """(offset, the words, what they look like) of the first spam in `text`, if any."""
-    if not SPAM_TRIGGER_RE.search(text):
-        return None
-    for pattern, what in SPAM_PATTERNS:
-        match = pattern.search(text)
-        if match:
-            return match.start(), match.group(0), what
-    offset = 0
-    for sentence in SENTENCE_SPLIT_RE.split(text):
-        offset = text.find(sentence, offset)
-        for pattern, what in CUED_PATTERNS:
-            match = pattern.search(sentence)
-            if match and SALES_CUE_RE.search(sentence.replace(match.group(0), " ")):
-                return offset + match.start(), match.group(0), what
-    for link_text in [m.group(1) for m in LINK_RE.finditer(text)] + [text]:
-        if BARE_BUY_RE.match(link_text.strip()):
-            return max(text.find(link_text), 0), link_text.strip(), "a bare 'buy ...' link"
-    return None
+def _reader_text(doc: Document, config: SiteConfig, report: Report) -> None:
+    seen: set[tuple[str, str]] = set()
+    questions = [item.question for item in doc.faq]
+    fragments = _fragments(doc)
+    blocks = [_own_text(el) for fragment in fragments for el in fragment.iter()
+              if el.tag in BLOCK_TAGS] + questions
+    # each link's words alone too: a bare "buy X" link inside a sentence is still an advert
+    blocks += [link.text_content() for fragment in fragments for link in fragment.iter("a")]
+    for block in blocks:
+        for finding in text_findings(block, config):
+            if (finding.code, finding.message) in seen:
+                continue
+            seen.add((finding.code, finding.message))
+            line, col = _locate(doc, finding.words)
+            report.add(doc.path, line, finding.code, finding.message, finding.hint, col=col)
 
 
-def _spam(path: Path, line: int, col: int, text: str, report: Report) -> None:
-    found = _find_spam(text)
-    if found:
-        start, words, what = found
-        report.error(path, line, "spam", f"'{words}' looks like {what}",
-                     "delete pasted advertising; Careleaf never links to or promotes "
-                     "medicine sellers", col=col + start)
-
-
-def _urls(doc: Document) -> Iterator[tuple[int, int, str]]:
-    meta = doc.meta.data if isinstance(doc.meta.data, dict) else {}
-    for index, source in enumerate(meta.get("sources") or []):
-        if isinstance(source, dict) and isinstance(source.get("url"), str):
-            yield doc.meta.line_of(("sources", index, "url")), 1, source["url"]
-    for line, text in doc.body_lines():
-        text = INLINE_CODE_RE.sub(_blank, text)
-        seen = set()
+def _written_urls(lines: list[tuple[int, str]]) -> Iterator[tuple[int, int, str, bool]]:
+    """(line, col, url, is an image) of every URL typed in the body."""
+    for line, text in lines:
+        taken = set()
         for match in LINK_RE.finditer(text):
-            seen.add(match.start(2))
-            yield line, match.start(2) + 1, match.group(2)
-        for match in URL_RE.finditer(text):
-            if match.start() not in seen:
-                yield line, match.start() + 1, match.group(0)
-
-
-def _domain_matches(host: str, domains: list[str]) -> bool:
-    wanted = [d.lower().lstrip(".") for d in domains]
-    return any(host == d or host.endswith("." + d) for d in wanted)
-
-
-def outbound(path: Path, line: int, col: int, url: str, config: SiteConfig,
-              report: Report) -> None:
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"}:
-        return
-    host = (parts.hostname or "").lower().removeprefix("www.")
-    policy = config.links
-    if _domain_matches(host, policy.deny_domains) or (
-        PHARMACY_DOMAIN_RE.search(host) and not _domain_matches(host, policy.allow_domains)
-    ):
-        report.error(path, line, "link-denied", f"link to {host}, which looks like a "
-                     "medicine seller or is on the deny list",
-                     "remove the link; cite a public health source instead", col=col)
-        return
-    if parts.scheme == "http":
-        report.error(path, line, "link-insecure", f"'{url}' does not use https",
-                     "change http:// to https:// (and check the page still exists)", col=col)
-    if not _domain_matches(host, policy.allow_domains):
-        report.warning(path, line, "link-domain-unknown",
-                       f"{host} is not on the site's list of trusted domains",
-                       "check it is a reputable source, then add it to links.allow_domains "
-                       "in site.yaml", col=col)
-
-
-def _unsafe_html(doc: Document, report: Report) -> None:
-    for line, text in doc.body_lines():
-        text = INLINE_CODE_RE.sub(_blank, text)
-        for pattern, what in UNSAFE_HTML:
+            taken.add(match.start(2))
+            image = match.start() > 0 and text[match.start() - 1] == "!"
+            yield line, match.start(2) + 1, match.group(2), image
+        for pattern in (REFERENCE_DEF_RE, AUTOLINK_RE, ATTRIBUTE_URL_RE):
             for match in pattern.finditer(text):
-                report.error(doc.path, line, "html-unsafe",
-                             f"{what.format(match.group(1).lower())} is not allowed in content",
-                             "remove it: Careleaf pages run no scripts or embeds; use Markdown "
-                             "for links, and write `<tag>` in backticks to show code",
-                             col=match.start() + 1)
+                if match.start(1) not in taken:
+                    taken.add(match.start(1))
+                    image = "src" in text[max(0, match.start() - 1):match.start(1)].lower()
+                    yield line, match.start(1) + 1, match.group(1), image
+        for col, url in urls_in_text(text):
+            if not any(abs(col - 1 - t) <= 1 for t in taken):
+                yield line, col, url, False
 
 
+def _links(doc: Document, lines: list[tuple[int, str]], config: SiteConfig,
+           report: Report, unsafe_lines: set[int]) -> None:
+    """Every link and image, as typed and as rendered, judged as a browser resolves it
+    (a script URL the typed-HTML check already reported on its line is not said twice)."""
+    reported: set[tuple[str, str]] = set()
+    for line, col, url, image in _written_urls(lines):
+        for finding in url_findings(url, config, image=image):
+            if finding.code == "html-unsafe" and line in unsafe_lines:
+                continue
+            reported.add((resolve(url, config.base_url).href, finding.code))
+            report.add(doc.path, line, finding.code, finding.message, finding.hint, col=col)
+    # what the Markdown made of them (reference links, forms the patterns above miss)
+    for fragment in _fragments(doc):
+        for element in fragment.iter("a", "img"):
+            image = element.tag == "img"
+            url = element.get("src" if image else "href")
+            if not url:
+                continue
+            for finding in url_findings(url, config, image=image):
+                href = resolve(url, config.base_url).href
+                if (href, finding.code) in reported:
+                    continue
+                reported.add((href, finding.code))
+                line, col = _locate(doc, url.split("//")[-1].split("/")[0] or url)
+                report.add(doc.path, line, finding.code, finding.message, finding.hint,
+                           col=col)
+
+
+def convertible(path: Path, lines: list[tuple[int, str]], first_line: int, limits: Limits,
+                report: Report) -> bool:
+    """Refuse, before converting, what would make Python-Markdown recurse or backtrack for
+    minutes: lists and quotes nested too deep, and paragraphs full of unmatched or nested
+    brackets (Python-Markdown looks for the end of each one to the end of its paragraph)."""
+    limit = limits.max_nesting
+    for line, text in lines:
+        prefix = NEST_PREFIX_RE.match(text)
+        depth = len(re.findall(r"[>*+-]|\d+[.)]", prefix.group(0))) if prefix else 0
+        depth = max(depth, (len(text) - len(text.lstrip(" "))) // 4)
+        if depth > limit:
+            report.error(path, line, "markdown-too-deep",
+                         f"lists or quotes are nested {depth} levels deep here; the limit is "
+                         f"{limit}", "flatten the list (or raise limits.max_nesting in "
+                         "site.yaml)")
+            return False
+    ok = True
+    for start, block in _blocks(lines, first_line):
+        opened = [0, 0]  # unmatched '[' and '('
+        depth = 0
+        for match in BRACKET_RE.finditer(block):
+            char = match.group(0)
+            if char in "[(":
+                opened["[(".index(char)] += 1
+                depth = max(depth, opened[0])
+            elif char in "])":
+                side = "])".index(char)
+                opened[side] = max(0, opened[side] - 1)
+        if max(opened) > UNMATCHED_LIMIT or depth > limit:
+            report.error(path, start, "markdown-too-complex",
+                         "this paragraph has too many unmatched or nested brackets ('[' or "
+                         "'(') to be converted quickly",
+                         "close each bracket, or write a literal bracket as \\[ or \\(")
+            ok = False
+    return ok
+
+
+NEST_PREFIX_RE = re.compile(r"^(?:\s*(?:>|[*+-](?=\s)|\d+[.)](?=\s)))+")
+BRACKET_RE = re.compile(r"\\.|`+|[\[\]()]")
+UNMATCHED_LIMIT = 100
+
+
+def _blocks(lines: list[tuple[int, str]], first_line: int) -> Iterator[tuple[int, str]]:
+    start, parts = first_line, []
+    for line, text in lines:
+        if not text.strip():
+            if parts:
+                yield start, "\n".join(parts)
+            parts = []
+            continue
+        if not parts:
+            start = line
+        parts.append(text)
+    if parts:
+        yield start, "\n".join(parts)

@@ -17,7 +17,8 @@ from .validate import Article, Content, Medicine, Page, TopicEntry
 
 RELATED_LIMIT = 3
 RESERVED = {"articles", "medicines", "topics", "static", "404.html", "feed.xml",
-            "sitemap.xml", "robots.txt", "pagefind", "search", "glossary", "compare", "_headers"}
+            "sitemap.xml", "robots.txt", "pagefind", "search", "glossary", "compare", "_headers",
+            "people", "index.html", ".careleaf-site"}
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Route:
     in_sitemap: bool = True
     og_type: str = "website"
     searchable: bool = True  # indexed by Pagefind (lists, search and 404 are not)
+    draft: bool = False  # shown only with --drafts: labelled, never indexed
     context: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -154,7 +156,8 @@ def make_site(config: SiteConfig, content: Content, today: dt.date, report: Repo
             article.meta.description,
             (home, medicines_crumb, Crumb(medicine.record.name, urls.medicine(first)),
              Crumb(article.meta.title, None)),
-            article.meta.last_reviewed, og_type="article",
+            article.meta.last_reviewed, og_type="article", in_sitemap=not article.meta.draft,
+            searchable=not article.meta.draft, draft=article.meta.draft,
             context={"article": article, "related": related[article.slug]},
         ))
     for medicine in content.medicines:
@@ -162,7 +165,8 @@ def make_site(config: SiteConfig, content: Content, today: dt.date, report: Repo
         routes.append(Route(
             urls.medicine(medicine.key), "medicine.html", medicine.record.name,
             f"{medicine.record.name}: {medicine.record.summary}",
-            (home, medicines_crumb, Crumb(medicine.record.name, None)), _latest(articles),
+            (home, medicines_crumb, Crumb(medicine.record.name, None)),
+            max(filter(None, (medicine.review.last_reviewed, _latest(articles)))),
             context={"medicine": medicine, "articles": articles},
         ))
     for entry in content.topics:
@@ -177,7 +181,8 @@ def make_site(config: SiteConfig, content: Content, today: dt.date, report: Repo
         routes.append(Route(
             urls.page(page.slug), "page.html", page.meta.title, page.meta.description,
             (home, Crumb(page.meta.title, None)), page.meta.last_reviewed,
-            context={"page": page},
+            in_sitemap=not page.meta.draft, searchable=not page.meta.draft,
+            draft=page.meta.draft, context={"page": page},
         ))
     for comparison in content.comparisons:
         first, second = comparison.medicines
@@ -186,15 +191,31 @@ def make_site(config: SiteConfig, content: Content, today: dt.date, report: Repo
             urls.compare(comparison.slug), "compare.html", title,
             f"{title}: what each is for, how it affects muscles, side effects and stopping.",
             (home, medicines_crumb, Crumb(title, None)),
-            _latest(by_medicine[first.key] + by_medicine[second.key]),
+            max(first.review.last_reviewed, second.review.last_reviewed),
             context={"comparison": comparison},
         ))
     if content.glossary and content.glossary.entries:
         routes.append(Route(
             "glossary/", "glossary.html", "Glossary",
             "Plain-English meanings of the medical words used on this site.",
-            (home, Crumb("Glossary", None)), None, context={"glossary": content.glossary},
+            (home, Crumb("Glossary", None)), content.glossary.review.last_reviewed,
+            context={"glossary": content.glossary},
         ))
+    if content.people:
+        people_crumb = Crumb("Who writes and reviews our pages", "people/")
+        routes.append(Route(
+            "people/", "people.html", "Who writes and reviews our pages",
+            f"The people who write {config.title} and the clinicians who check it.",
+            (home, Crumb(people_crumb.title, None)), None, searchable=False,
+            context={},
+        ))
+        for person in content.people:
+            routes.append(Route(
+                urls.person(person.id), "person.html", person.name,
+                f"{person.name}, {person.role}: what they have written and reviewed on "
+                f"{config.title}.", (home, people_crumb, Crumb(person.name, None)), None,
+                searchable=False, context={"person": person},
+            ))
     routes.append(Route("search/", "search.html", "Search",
                         f"Search {config.title}.", (home, Crumb("Search", None)),
                         in_sitemap=False, searchable=False))
@@ -206,7 +227,7 @@ def make_site(config: SiteConfig, content: Content, today: dt.date, report: Repo
 
 
 def _reserved(page: Page, report: Report) -> None:
-    if page.slug in RESERVED:
+    if page.slug.casefold() in RESERVED:
         report.error(page.path, 1, "slug-reserved",
                      f"slug '{page.slug}' is taken by the site's own pages",
                      "rename the file or set another 'slug:'")

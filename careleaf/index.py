@@ -67,7 +67,8 @@ def feed(site: Site) -> OutputFile:
     author = el(root, "author")
     el(author, "name", config.publisher)
     el(root, "generator", "Careleaf")
-    for article in site.content.articles[:FEED_ENTRIES]:  # newest review first
+    published = [a for a in site.content.articles if not a.meta.draft]
+    for article in published[:FEED_ENTRIES]:  # newest review first
         entry = el(root, "entry")
         link = urls.url(urls.article(article.slug), absolute=True)
         el(entry, "title", article.meta.title)
@@ -76,11 +77,13 @@ def feed(site: Site) -> OutputFile:
         el(entry, "published", _timestamp(article.meta.published))
         el(entry, "updated", _timestamp(article.meta.last_reviewed))
         entry_author = el(entry, "author")
-        el(entry_author, "name", article.meta.author)
+        el(entry_author, "name", article.review.author.name)
         el(entry, "summary", " ".join(article.meta.summary.split()))
         for key in article.meta.medicines + article.meta.topics:
             el(entry, "category", term=key)
-        el(entry, "content", article.html, type="html")
+        # a very long article gets its summary only, so one file cannot bloat the feed
+        if len(article.document.html_utf8) <= config.limits.max_feed_entry_kb * 1024:
+            el(entry, "content", article.html, type="html")
     return OutputFile("feed.xml", _xml(root))
 
 

@@ -26,8 +26,8 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import InlineProcessor as InlineTreeprocessor
 from markdown.treeprocessors import Treeprocessor
 
-from .directives import expand
-from .schema import SiteConfig
+from .directives import DirectiveProcessor, TableBuilder
+from .schema import MedicineRecord, SiteConfig
 from .urls import Urls
 
 CALLOUT_KINDS = ("emergency", "urgent", "non-urgent", "important", "note")
@@ -59,28 +59,49 @@ class DocumentState:
         return list(self.citations).index(source_id) + 1, anchor
 
 
+CITE_ATTRIBUTE = "data-cite"  # source ids, until CitationNumbers numbers the citation
+
+
+def citation_element(ids: list[str]) -> etree.Element:
+    """A citation of `ids`, numbered later (see CitationNumbers)."""
+    return etree.Element("sup", {"class": "citation", CITE_ATTRIBUTE: ";".join(ids)})
+
+
 class CitationPattern(InlineProcessor):
     def __init__(self, state_holder: CareleafExtension):
         super().__init__(CITATION_RE)
         self.holder = state_holder
 
     def handleMatch(self, m: re.Match[str], data: str):  # noqa: N802 (Markdown's API)
-        sup = etree.Element("sup", {"class": "citation"})
-        sup.text = "["
         ids = [part.strip().lstrip("@") for part in m.group(1).split(";")]
-        last = None
-        for index, source_id in enumerate(ids):
-            number, anchor = self.holder.state.cite(source_id)
-            link = etree.SubElement(
-                sup, "a", {"href": f"#ref-{source_id}", "id": anchor, "class": "citation__link"}
-            )
-            hidden = etree.SubElement(link, "span", {"class": "visually-hidden"})
-            hidden.text = "Reference "
-            hidden.tail = str(number)
-            link.tail = ", " if index < len(ids) - 1 else "]"
-            last = link
-        assert last is not None
-        return sup, m.start(0), m.end(0)
+        return citation_element(ids), m.start(0), m.end(0)
+
+
+class CitationNumbers(Treeprocessor):
+    """Numbers every citation in reading order, once the whole tree is built (tables from
+    directives are built before the text around them): `<sup>[1, 2]</sup>`, links into
+    the References list, each with its own id for the list's back-links."""
+
+    def __init__(self, md: markdown.Markdown, holder: CareleafExtension):
+        super().__init__(md)
+        self.holder = holder
+
+    def run(self, root: etree.Element) -> None:
+        state = self.holder.state
+        for sup in root.iter("sup"):
+            ids = sup.attrib.pop(CITE_ATTRIBUTE, None)
+            if ids is None:
+                continue
+            sup.text = "["
+            ids = ids.split(";")
+            for index, source_id in enumerate(ids):
+                number, anchor = state.cite(source_id)
+                link = etree.SubElement(sup, "a", {"href": f"#ref-{source_id}", "id": anchor,
+                                                   "class": "citation__link"})
+                hidden = etree.SubElement(link, "span", {"class": "visually-hidden"})
+                hidden.text = "Reference "
+                hidden.tail = str(number)
+                link.tail = ", " if index < len(ids) - 1 else "]"
 
 
 class CalloutProcessor(AdmonitionProcessor):
@@ -149,7 +170,11 @@ class StructureProcessor(Treeprocessor):
         index = list(parent).index(table)
         caption_p = parent[index - 1] if index > 0 else None
         wrapper = etree.Element("div", {"class": "table-wrap", "role": "region", "tabindex": "0"})
-        if (
+        built = table.find("caption")  # a table from a directive comes with its caption
+        if built is not None:
+            built.set("id", f"table-{state.tables}")
+            wrapper.set("aria-labelledby", f"table-{state.tables}")
+        elif (
             caption_p is not None
             and caption_p.tag == "p"
             and (caption_p.text or "").startswith(CAPTION_PREFIX)
@@ -260,6 +285,7 @@ class CareleafExtension(Extension):
         self.site = config
         self.urls = urls
         self.state = DocumentState()
+        self.records: dict[str, MedicineRecord] = {}  # key -> record, for directives
         self.glossary_re: re.Pattern[str] | None = None
         self.glossary_ids: dict[str, str] = {}  # casefolded term or alias -> entry id
 
@@ -272,7 +298,13 @@ class CareleafExtension(Extension):
                                          "non-urgent": titles.non_urgent}),
             "admonition", 105,
         )
+        md.parser.blockprocessors.register(
+            DirectiveProcessor(md.parser, lambda: TableBuilder(
+                self.site, self.records, lambda element, ids: element.append(
+                    citation_element(list(ids))))),
+            "careleaf-directive", 95)
         md.inlinePatterns.register(CitationPattern(self), "citation", 185)
+        md.treeprocessors.register(CitationNumbers(md, self), "careleaf-citations", 16)
         md.treeprocessors.register(StructureProcessor(md, self), "careleaf-structure", 15)
         md.treeprocessors.register(GlossaryProcessor(md, self), "careleaf-glossary", 14)
 
@@ -351,10 +383,6 @@ class MarkdownRenderer:
 
     def __init__(self, config: SiteConfig, urls: Urls):
         self.ext = CareleafExtension(config, urls)
-        self.records: dict[str, dict] = {}  # medicine key -> record as written, for directives
-        tiers = config.action_tiers
-        self.tiers = {"self-care": tiers.self_care, "doctor": tiers.doctor,
-                      "emergency": tiers.emergency}
         self.md = markdown.Markdown(
             extensions=[
                 "tables", "sane_lists", "smarty", "fenced_code", self.ext,
@@ -365,6 +393,15 @@ class MarkdownRenderer:
         )
         self.md.treeprocessors.register(_QuickSmarty(self.md.treeprocessors["smarty"]),
                                         "smarty", 6)
+
+    @property
+    def records(self) -> dict[str, MedicineRecord]:
+        """Medicine key -> its (valid) record, for the table directives."""
+        return self.ext.records
+
+    @records.setter
+    def records(self, records: dict[str, MedicineRecord]) -> None:
+        self.ext.records = records
 
     def set_glossary(self, entries: list[dict]) -> None:
         """Terms (and aliases) whose first use on each page links to the glossary."""
@@ -387,7 +424,6 @@ class MarkdownRenderer:
     def convert(self, text: str) -> Converted:
         """Convert one part of the current document (reset with `start_document`)."""
         self.md.reset()  # clears Markdown's own state (ids, stash); ours runs on
-        text = expand(text, self.records, self.tiers)
         html = sanitise(self.md.convert(text))
         headings = tuple(_flatten(self.md.toc_tokens))  # type: ignore[attr-defined]
         citations = tuple((k, tuple(v)) for k, v in self.ext.state.citations.items())

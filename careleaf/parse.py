@@ -6,21 +6,28 @@ Nothing here judges the content (that is `validate`); a file that cannot even be
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import multiprocessing
+import os
 import re
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import frontmatter
+from pydantic import ValidationError
 
 from .cache import ParseCache
 from .diagnostics import Diagnostic, Report
 from .discover import Inventory
-from .doc_checks import check_document
+from .doc_checks import check_document, convertible
 from .markdown_ext import Heading, MarkdownRenderer, plain_text
 from .progress import no_progress
-from .schema import SiteConfig
+from .schema import Limits, MedicineRecord, SiteConfig
 from .sourcefile import YamlData, load_yaml, read_text
 from .urls import Urls
 
@@ -79,36 +86,78 @@ class Document:
 
     def body_lines(self) -> list[tuple[int, str]]:
         """(file line, text) of each body line outside fenced code blocks."""
-        out, fenced = [], False
-        for offset, line in enumerate(self.body.split("\n")):
-            if FENCE_RE.match(line):
-                fenced = not fenced
-                continue
-            if not fenced:
-                out.append((self.body_line + offset, line))
-        return out
+        return body_lines(self.body, self.body_line)
 
 
-def read_yaml_file(path: Path, report: Report) -> YamlData | None:
-    text = read_text(path, report)
-    return load_yaml(text, path, report) if text is not None else None
+def body_lines(body: str, first_line: int) -> list[tuple[int, str]]:
+    """(file line, text) of each line of a Markdown body outside fenced code blocks."""
+    out, fenced = [], False
+    for offset, line in enumerate(body.split("\n")):
+        if FENCE_RE.match(line):
+            fenced = not fenced
+            continue
+        if not fenced:
+            out.append((first_line + offset, line))
+    return out
+
+
+def read_yaml_file(path: Path, report: Report, limits: Limits | None = None) -> YamlData | None:
+    text = read_text(path, report, limits)
+    return load_yaml(text, path, report, limits=limits) if text is not None else None
+
+
+class _TooSlow(Exception):
+    pass
+
+
+@contextmanager
+def time_budget(seconds: float) -> Iterator[None]:
+    """Raise _TooSlow in this (main) thread after `seconds`: a backstop for inputs no limit
+    foresaw. Python-Markdown and the regex engine both stop for the signal."""
+    if threading.current_thread() is not threading.main_thread() or \
+            not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def alarm(signum: int, frame: object) -> None:
+        raise _TooSlow
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def parse_markdown_file(path: Path, renderer: MarkdownRenderer, faq_heading: str,
                         report: Report, *, article: bool = True) -> Document | None:
     """Read, convert and check one Markdown file (its parse problems go to `report`; what
     the checks find is kept in the document, for check_content to report)."""
-    doc = _read_markdown_file(path, renderer, faq_heading, report)
-    if doc is None:
-        return None
+    limits = renderer.ext.site.limits
     found = Report(report.root)
-    scores = check_document(doc, renderer.ext.site, found, article=article)
+    try:
+        with time_budget(limits.max_seconds_per_file):
+            doc = _read_markdown_file(path, renderer, faq_heading, report, found)
+            if doc is None:
+                return None
+            scores = check_document(doc, renderer.ext.site, found, article=article)
+    except (_TooSlow, RecursionError) as exc:
+        report.error(path, 1, "file-too-slow",
+                     "the file could not be converted within "
+                     f"{limits.max_seconds_per_file:g} seconds" if isinstance(exc, _TooSlow)
+                     else "the file is nested too deeply to convert",
+                     "look for very long runs of brackets, stars or nested lists (or raise "
+                     "limits.max_seconds_per_file in site.yaml)")
+        return None
     return replace(doc, findings=tuple(found.items), readability=scores)
 
 
 def _read_markdown_file(path: Path, renderer: MarkdownRenderer, faq_heading: str,
-                        report: Report) -> Document | None:
-    text = read_text(path, report)
+                        report: Report, found: Report) -> Document | None:
+    limits = renderer.ext.site.limits
+    text = read_text(path, report, limits)
     if text is None:
         return None
     if not FRONT_MATTER.detect(text):
@@ -125,7 +174,7 @@ def _read_markdown_file(path: Path, renderer: MarkdownRenderer, faq_heading: str
                      "add a line with just '---' after the last front matter field")
         return None
     fm_line = text[: text.find(fm_text, 3)].count("\n") + 1  # the line fm_text starts on
-    meta = load_yaml(fm_text, path, report, first_line=fm_line)
+    meta = load_yaml(fm_text, path, report, first_line=fm_line, limits=limits)
     if meta is None:
         return None
     if not isinstance(meta.data, dict):
@@ -133,6 +182,8 @@ def _read_markdown_file(path: Path, renderer: MarkdownRenderer, faq_heading: str
                      "write one 'key: value' per line between the '---' lines")
         return None
     body_line = text[: len(text) - len(body)].count("\n") + 1
+    if not convertible(path, body_lines(body, body_line), body_line, limits, report):
+        return None
 
     main, faq_title, faq_parts, used_ids = _split_faq(body, body_line, faq_heading)
     renderer.start_document()
@@ -219,6 +270,7 @@ class Parsed:
     topics: tuple[Path, YamlData] | None
     bibliography: tuple[Path, YamlData] | None
     glossary: tuple[Path, YamlData] | None
+    people: tuple[Path, YamlData] | None = None
 
 
 PARALLEL_FROM = 24  # fewer Markdown files than this: starting processes costs more
@@ -226,8 +278,37 @@ PARALLEL_FROM = 24  # fewer Markdown files than this: starting processes costs m
 _worker: tuple[MarkdownRenderer, str, Path] | None = None  # set in each worker process
 
 
+def usable_records(written: dict[str, object]) -> dict[str, MedicineRecord]:
+    records = {}
+    for key, data in written.items():
+        try:
+            records[key] = MedicineRecord.model_validate(data)
+        except ValidationError:
+            continue
+    return records
+
+
+def die_with_parent(parent: int) -> None:
+    """In a worker: end when the parent process ends, however it ends (even SIGKILL), so
+    no orphan goes on converting and holding the output pipe; and leave Ctrl+C to the
+    parent, which stops the workers itself."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)  # Linux; elsewhere the check below
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+PR_SET_PDEATHSIG = 1
+
+
 def _start_worker(config: SiteConfig, records: dict, glossary: list[dict] | None,
-                  faq_heading: str, root: Path) -> None:
+                  faq_heading: str, root: Path, parent: int) -> None:
+    die_with_parent(parent)
     global _worker
     renderer = MarkdownRenderer(config, Urls(config.base_url))
     renderer.records = records
@@ -248,23 +329,28 @@ def _parse_in_worker(job: tuple[Path, bool]) -> tuple[Document | None, list]:
 def parse(inventory: Inventory, renderer: MarkdownRenderer, faq_heading: str,
           report: Report, *, jobs: int = 1, progress: Callable = no_progress,
           use_cache: bool = False, write_cache: bool = True) -> Parsed:
+    limits = renderer.ext.site.limits
+
     def data_file(path: Path | None) -> tuple[Path, YamlData] | None:
-        data = read_yaml_file(path, report) if path else None
+        data = read_yaml_file(path, report, limits) if path else None
         return (path, data) if path and data else None
 
-    # records first: articles embed tables built from them (`:: side-effects ...`)
+    # records first: articles embed tables built from them (`:: side-effects ...`); only
+    # records that validate (validation reports the others)
     medicines = tuple(d for d in (data_file(p) for p in inventory.medicines) if d)
-    renderer.records = {path.stem: data.data for path, data in medicines
-                        if isinstance(data.data, dict)}
+    written = {path.stem: data.data for path, data in medicines}
+    renderer.records = usable_records(written)
     glossary = data_file(inventory.glossary)  # and the glossary: first uses are marked
     entries = None
-    if glossary and isinstance(glossary[1].data, list):
-        entries = [e for e in glossary[1].data if isinstance(e, dict)]
+    terms = glossary[1].data.get("terms") if glossary and isinstance(glossary[1].data, dict) \
+        else None
+    if isinstance(terms, list):
+        entries = [e for e in terms if isinstance(e, dict)]
         renderer.set_glossary(entries)
 
     paths = inventory.articles + inventory.pages
     article_paths = set(inventory.articles)
-    cache = ParseCache(report.root, (renderer.ext.site.model_dump(), renderer.records, entries,
+    cache = ParseCache(report.root, (renderer.ext.site.model_dump(), written, entries,
                                      faq_heading, str(report.root)), enabled=use_cache,
                        writable=write_cache)
     keys = [cache.key(path, report.root) for path in paths]
@@ -277,16 +363,23 @@ def parse(inventory: Inventory, renderer: MarkdownRenderer, faq_heading: str,
     done = len(found)
     if jobs > 1 and len(missing) >= PARALLEL_FROM:
         # Markdown is the costly stage: convert across processes, in a stable order
-        with ProcessPoolExecutor(
+        pool = multiprocessing.Pool(
             jobs, initializer=_start_worker,
-            initargs=(renderer.ext.site, renderer.records, entries, faq_heading, report.root),
-        ) as pool:
-            results = pool.map(_parse_in_worker, [(p, p in article_paths) for p in missing],
-                               chunksize=max(1, len(missing) // (jobs * 8)))
+            initargs=(renderer.ext.site, renderer.records, entries, faq_heading, report.root,
+                      os.getpid()))
+        try:
             fresh = []
-            for result in results:
+            for result in pool.imap(_parse_in_worker,
+                                    [(p, p in article_paths) for p in missing],
+                                    chunksize=max(1, len(missing) // (jobs * 8))):
                 fresh.append(result)
                 progress("parse", done + len(fresh), len(paths))
+            pool.close()
+        except BaseException:
+            pool.terminate()  # interrupted: stop the workers now, not when they finish
+            raise
+        finally:
+            pool.join()
     else:
         fresh = []
         for path in missing:
@@ -309,4 +402,4 @@ def parse(inventory: Inventory, renderer: MarkdownRenderer, faq_heading: str,
     articles = tuple(d for d in parsed[: len(inventory.articles)] if d is not None)
     pages = tuple(d for d in parsed[len(inventory.articles):] if d is not None)
     return Parsed(articles, pages, medicines, data_file(inventory.topics),
-                  data_file(inventory.bibliography), glossary)
+                  data_file(inventory.bibliography), glossary, data_file(inventory.people))

@@ -15,17 +15,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import quote
 
 import jinja2
+from lxml import etree
+from lxml import html as lxml_html
 from markupsafe import Markup, escape
 
 from .cache import file_digest
 from .diagnostics import Report
 from .directives import ACTION_ORDER, FREQUENCY_WORDS
+from .discover import site_files
 from .graph import Route, Site
 from .progress import no_progress
-
-DISCLAIMER_MARK = 'data-careleaf="disclaimer"'
+from .regions import PRESETS
 
 # One policy, sent two ways: a <meta> tag in every page (see templates/base.html) and a
 # `_headers` file that Netlify and Cloudflare Pages apply. No 'unsafe-inline' anywhere:
@@ -70,15 +73,11 @@ def json_ld(data: Any) -> Markup:
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
-def asset_versions(static: Path) -> dict[str, str]:
-    """A short content hash per static file, so browsers can cache them for long."""
-    versions = {}
-    if static.is_dir():
-        for path in sorted(static.rglob("*")):
-            if path.is_file():
-                rel = path.relative_to(static).as_posix()
-                versions[rel] = file_digest(path).hex()[:10]
-    return versions
+def asset_versions(static: Path, root: Path) -> dict[str, str]:
+    """A short content hash per static file, so browsers can cache them for long (links
+    that leave the site are refused when the files are copied: see write.static_files)."""
+    return {path.relative_to(static).as_posix(): file_digest(path).hex()[:10]
+            for path in site_files(static, root, skip_ignored=False)}
 
 
 def environment(templates: Path, site: Site, versions: dict[str, str]) -> jinja2.Environment:
@@ -110,8 +109,66 @@ def environment(templates: Path, site: Site, versions: dict[str, str]) -> jinja2
                  "acceptedAnswer": {"@type": "Answer", "text": item.answer_text}}
                 for item in items]
 
-    def cite(medicine, source_ids) -> Markup:
-        return citation_html([(medicine.number(sid), sid) for sid in source_ids])
+    def cite(owner, citations) -> Markup:
+        """Numbered links for a record's (or the glossary's) citations."""
+        ids = [getattr(c, "id", c) for c in citations]
+        return citation_html([(owner.number(sid), sid) for sid in ids])
+
+    region = site.config.region
+
+    def availability(medicine):
+        """(region code, its availability) for every region the record covers, the site's
+        own first."""
+        found = medicine.record.availability
+        return sorted(found.items(), key=lambda item: (item[0] != region.code, item[0]))
+
+    def region_name(code: str) -> str:
+        return region.name if code == region.code else str(
+            PRESETS.get(code, {}).get("name", code))
+
+    def licensed_here(medicine) -> bool:
+        here = medicine.record.availability.get(region.code)
+        return here is None or here.licensed  # a record without it fails validation
+
+    def brands_here(medicine) -> list[str]:
+        here = medicine.record.availability.get(region.code)
+        return list(here.brand_names) if here else []
+
+    def person_url(person) -> str:
+        return urls.person(person.id)
+
+    def person_data(person) -> dict[str, Any]:
+        data: dict[str, Any] = {"@type": "Organization" if person.team else "Person",
+                                "name": person.name,
+                                "url": urls.url(urls.person(person.id), absolute=True)}
+        if not person.team:
+            data["jobTitle"] = person.role
+        return data
+
+    def report_link(title: str, path: str) -> str:
+        """Where 'Report a problem with this page' goes: a prefilled email, or the URL."""
+        contact = site.config.contact
+        address = urls.url(path, absolute=True)
+        if contact.email:
+            subject = quote(f"Problem with the page: {title}")
+            body = quote(f"Page: {address}\n\nWhat is wrong or unclear:\n")
+            return f"mailto:{contact.email}?subject={subject}&body={body}"
+        return contact.url or ""
+
+    def pages_by(person_id: str):
+        """What a person wrote and reviewed: (title, site path, role) for each."""
+        found = []
+        for article in site.content.articles:
+            for role, person in (("Written", article.review.author),
+                                 ("Reviewed", article.review.reviewer)):
+                if person is not None and person.id == person_id:
+                    found.append((article.meta.title, urls.article(article.slug), role))
+        for medicine in site.content.medicines:
+            for role, person in (("Written", medicine.review.author),
+                                 ("Reviewed", medicine.review.reviewer)):
+                if person is not None and person.id == person_id:
+                    found.append((medicine.record.name, urls.medicine(medicine.key), role))
+        return found
 
     def side_effects_by_action(medicine):
         effects = medicine.record.side_effects
@@ -139,14 +196,15 @@ def environment(templates: Path, site: Site, versions: dict[str, str]) -> jinja2
             "inLanguage": site.config.language,
             "datePublished": meta.published.isoformat(),
             "lastReviewed": meta.last_reviewed.isoformat(),
-            "author": {"@type": "Organization", "name": meta.author},
-            "reviewedBy": {"@type": "Organization", "name": meta.reviewed_by},
+            "author": person_data(article.review.author),
             "publisher": {"@type": "Organization", "name": site.config.publisher},
             "medicalAudience": {"@type": "MedicalAudience", "audienceType": "Patient"},
             "about": [{"@type": "Drug", "name": site.medicine(key).record.name,
                        "url": urls.url(urls.medicine(key), absolute=True)}
                       for key in meta.medicines],
             "citation": [source_data(ref.source) for ref in article.references],
+            **({"reviewedBy": person_data(article.review.reviewer)}
+               if article.review.reviewer else {}),
         }
 
     def drug_data(medicine) -> dict[str, Any]:
@@ -162,8 +220,8 @@ def environment(templates: Path, site: Site, versions: dict[str, str]) -> jinja2
             "url": urls.url(urls.medicine(medicine.key), absolute=True),
             "drugClass": {"@type": "DrugClass", "name": record.drug_class},
         }
-        if record.brand_names:
-            data["proprietaryName"] = list(record.brand_names)
+        if brands_here(medicine):
+            data["proprietaryName"] = brands_here(medicine)
         if outcomes(False):
             data["adverseOutcome"] = outcomes(False)
         if outcomes(True):
@@ -184,6 +242,10 @@ def environment(templates: Path, site: Site, versions: dict[str, str]) -> jinja2
         }
 
     env.globals.update(
+        availability=availability, licensed_here=licensed_here, brands_here=brands_here,
+        person_url=person_url, report_link=report_link, pages_by=pages_by, region=region,
+        region_name=region_name,
+        people=site.content.people,
         comparisons_of=comparisons_of, article_data=article_data, drug_data=drug_data,
         website_data=website_data,
         cite=cite, side_effects_by_action=side_effects_by_action,
@@ -200,6 +262,7 @@ def environment(templates: Path, site: Site, versions: dict[str, str]) -> jinja2
         article_card=lambda a: (a.meta.title, urls.article(a.slug), a.meta.description),
         medicine_card=lambda m: (m.record.name, urls.medicine(m.key), m.record.summary),
         topic_card=lambda t: (t.topic.title, urls.topic(t.key), t.topic.description),
+        person_card=lambda p: (p.name, urls.person(p.id), p.role),
         medicine_name=lambda key: site.medicine(key).record.name,
         topic_title=lambda key: site.topic(key).topic.title,
     )
@@ -216,22 +279,32 @@ class Page:
     ids: frozenset[str]
 
 
-HREF_RE = re.compile(r'\shref="([^"]+)"')
-ID_RE = re.compile(r'\sid="([^"]+)"')
 EXTERNAL_RE = re.compile(r"[a-z][a-z0-9+.-]*:|//")
+# Text a reader can see: not in the head, a script, a comment, or a hidden element.
+VISIBLE_TEXT = etree.XPath(
+    "//body//text()[not(ancestor::script or ancestor::style or ancestor::template or "
+    "ancestor::noscript or ancestor::*[@hidden] or ancestor::*[@aria-hidden='true'] or "
+    "ancestor::*[contains(concat(' ', normalize-space(@class), ' '), ' visually-hidden ')] "
+    "or ancestor::*[contains(translate(@style, ' ', ''), 'display:none') or "
+    "contains(translate(@style, ' ', ''), 'visibility:hidden')])]")
 
 # Pages already scanned, by their bytes: `serve` does not scan unchanged pages again.
 _scanned: dict[str, Page] = {}
 
 
-def scan(path: str, data: bytes) -> Page:
+def scan(path: str, data: bytes, safety_texts: tuple[str, ...] = ()) -> tuple[Page, list[str]]:
+    """What the link check needs of a page, and which of `safety_texts` it does not show
+    as visible text."""
     sha = hashlib.sha256(data).hexdigest()
     page = _scanned.get(sha)
-    if page is None or page.path != path:
-        html = data.decode("utf-8")
-        hrefs = sorted({h for h in HREF_RE.findall(html) if not EXTERNAL_RE.match(h)})
-        page = Page(path, sha, tuple(hrefs), frozenset(ID_RE.findall(html)))
-    return page
+    if page is not None and page.path == path:
+        return page, []
+    tree = lxml_html.document_fromstring(data)
+    hrefs = sorted({h for h in tree.xpath("//@href") if not EXTERNAL_RE.match(h)})
+    page = Page(path, sha, tuple(hrefs), frozenset(tree.xpath("//@id")))
+    shown = " ".join(" ".join(VISIBLE_TEXT(tree)).split())
+    missing = [text for text in safety_texts if " ".join(text.split()) not in shown]
+    return page, missing
 
 
 class PageSink(Protocol):
@@ -246,7 +319,11 @@ def render(site: Site, templates: Path, versions: dict[str, str], report: Report
     """Render every route and hand each page to `sink` as soon as it is made. A page that
     `reuse(output)` finds unchanged since the last build (see depends.py) is kept as it is."""
     global _scanned
+    site_files(templates, templates.parent, report)  # refuse links that leave the site
+    report.raise_if_errors()
     env = environment(templates, site, versions)
+    config = site.config
+    safety = (config.disclaimer, config.emergency, config.region.crisis_line)
     pages = []
     for done, route in enumerate(site.routes, start=1):
         progress("render", done, len(site.routes))
@@ -260,12 +337,15 @@ def render(site: Site, templates: Path, versions: dict[str, str], report: Report
         if html is None:
             continue
         data = html.encode("utf-8")
-        if DISCLAIMER_MARK.encode() not in data:
+        page, hidden = scan(route.output, data, safety)
+        if hidden:
             report.error(templates / route.template, 1, "template-disclaimer-missing",
-                         f"{route.output} was rendered without the site's medical disclaimer",
-                         "keep {% include 'partials/disclaimer.html' %} in the base template")
+                         f"{route.output} does not show this text from site.yaml where "
+                         f"readers can see it: \"{hidden[0][:60]}...\"",
+                         "keep {% include 'partials/disclaimer.html' %} in the base template, "
+                         "outside comments and hidden elements")
         sink.add(OutputFile(route.output, data))
-        pages.append(scan(route.output, data))
+        pages.append(page)
     _scanned = {page.sha256: page for page in pages}  # the last build's only
     return pages
 

@@ -15,11 +15,15 @@ from pathlib import Path
 import yaml
 
 from .diagnostics import did_you_mean
+from .schema import SLUG_PATTERN, ArticleMeta
+
+DESCRIPTION_LIMIT = next(m.max_length for m in ArticleMeta.model_fields["description"].metadata
+                         if hasattr(m, "max_length"))
 
 TEMPLATE = """\
 ---
 title: {title}
-description: TODO one sentence (under 160 characters) for search results and link previews.
+description: TODO one sentence (at most {description_limit} characters) for search results.
 medicines: {medicines}
 topics: {topics}
 summary: >
@@ -27,16 +31,17 @@ summary: >
 key_points:
   - TODO the first thing a reader must know.
   - TODO when to get help.
-author: TODO your name
-reviewed_by: TODO the reviewer's name and role
+author: {author}
+# reviewed_by: the id of the clinical reviewer who checked it (content/people.yaml)
 published: {today}
 last_reviewed: {today}
 next_review: {next_review}
 sources:
   - id: source-1
+    type: patient-info  # or smpc, pil, label, guideline, systematic-review, study ...
     title: TODO title of the page or paper
     publisher: TODO publisher, e.g. NHS
-    url: https://www.nhs.uk/
+    # url: only the exact address of the page you read
 draft: true
 ---
 
@@ -62,6 +67,14 @@ TODO a short answer [@source-1].
 """
 
 
+def _people_ids(path: Path) -> list[str]:
+    try:
+        data = yaml.safe_load(path.read_text("utf-8")) if path.is_file() else []
+    except (yaml.YAMLError, UnicodeDecodeError, OSError):
+        return []
+    return [p["id"] for p in data or [] if isinstance(p, dict) and isinstance(p.get("id"), str)]
+
+
 def slugify(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
 
@@ -71,8 +84,11 @@ def _keys_of(folder: Path) -> list[str]:
 
 
 def new_article(root: Path, title: str, medicines: list[str], topics: list[str] | None,
-                slug: str | None) -> int:
+                slug: str | None, author: str | None = None) -> int:
     content = root / "content"
+    people = _people_ids(content / "people.yaml")
+    if author is None and len(people) == 1:
+        author = people[0]  # the only person there is
     known_medicines = _keys_of(content / "medicines")
     topics_file = content / "topics.yaml"
     try:
@@ -80,21 +96,25 @@ def new_article(root: Path, title: str, medicines: list[str], topics: list[str] 
             if topics_file.is_file() else []
     except (yaml.YAMLError, UnicodeDecodeError):
         known_topics = []
-    problems = [
-        f"error[unknown-medicine]: no medicine record '{m}'{did_you_mean(m, known_medicines)}"
-        f"\n  hint: medicines are: {', '.join(known_medicines) or '(none yet)'}; add "
-        f"content/medicines/{m}.yaml first"
+    problems = [  # never "did you mean" another medicine: a near name is another medicine
+        f"error[unknown-medicine]: there is no medicine record for '{m}'"
+        f"\n  hint: add content/medicines/{m}.yaml first (see 'Medicine records' in "
+        f"README.md); records so far: {', '.join(known_medicines) or '(none yet)'}"
         for m in medicines if m not in known_medicines
     ]
-    topics = topics or known_topics[:1]
     problems += [
         f"error[unknown-topic]: no topic '{t}'{did_you_mean(t, known_topics)}"
         f"\n  hint: topics are: {', '.join(known_topics) or '(none yet)'}"
-        for t in topics if t not in known_topics
+        for t in topics or [] if t not in known_topics
     ]
-    if not topics:
-        problems.append("error[unknown-topic]: content/topics.yaml has no topics yet"
-                        "\n  hint: add one, then pass it with --topic")
+    if author is not None and author not in people:
+        problems.append(f"error[unknown-person]: '{author}' is not in content/people.yaml"
+                        f"{did_you_mean(author, people)}\n  hint: people are: "
+                        f"{', '.join(people) or '(none yet)'}")
+    if slug is not None and not re.match(SLUG_PATTERN, slug):
+        problems.append(f"error[slug-invalid]: '{slug}' cannot be a file name and URL"
+                        "\n  hint: use lowercase letters, digits and hyphens, e.g. "
+                        "gabapentin-and-sleep")
     slug = slug or slugify(title)
     if not slug:
         problems.append(f"error[slug-invalid]: cannot make a file name from '{title}'"
@@ -122,8 +142,12 @@ def new_article(root: Path, title: str, medicines: list[str], topics: list[str] 
         faq_heading = "Frequently asked questions"
     text = TEMPLATE.format(
         title=json.dumps(title, ensure_ascii=False),  # a JSON string is valid YAML
-        medicines="[" + ", ".join(medicines) + "]", topics="[" + ", ".join(topics) + "]",
+        medicines="[" + ", ".join(medicines) + "]",
+        # no topic given: say so, rather than pick one the editor did not choose
+        topics="[" + ", ".join(topics or ["TODO"]) + "]",
+        description_limit=DESCRIPTION_LIMIT,
         today=today.isoformat(), next_review=next_review.isoformat(), faq_heading=faq_heading,
+        author=author or "TODO your id in content/people.yaml",
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("x", encoding="utf-8") as handle:  # "x": never overwrite

@@ -11,12 +11,15 @@ later in the background, so the page an editor is looking at never waits for it.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import mimetypes
 import re
 import shutil
+import socket
 import sys
 import threading
+import traceback
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -38,8 +41,10 @@ class Preview:
         self.root = root.resolve()
         self.out = self.root / PREVIEW
         self.base_url = f"http://{host}:{port}/"
+        self.hosts = allowed_hosts(host, port)
         self.drafts = drafts
         self.error: str | None = None
+        self.warnings = ""  # the last good build's warnings, shown on every page
         self.lock = threading.Lock()  # one build (or index swap) at a time
         self.stale_index = threading.Event()
         self.builds = 0
@@ -53,10 +58,20 @@ class Preview:
                       report=report, search=first)
             except BuildFailed as failed:
                 self.error = "\n".join(d.format() for d in failed.diagnostics)
+                self.warnings = ""
                 print(self.error, file=sys.stderr)
                 print("rebuild failed: still serving the last good version", file=sys.stderr)
                 return False
+            except Exception as exc:  # noqa: BLE001 - a bug must not stop the preview
+                self.error = (f"Careleaf could not build this change ({type(exc).__name__}: "
+                              f"{exc}). This is a bug in Careleaf, not in your content; the "
+                              "terminal shows the details.")
+                self.warnings = ""
+                traceback.print_exc()
+                print("rebuild failed: still serving the last good version", file=sys.stderr)
+                return False
             self.error = None
+            self.warnings = "\n".join(d.format() for d in report.items)
             self.builds += 1
             if not first:
                 self.stale_index.set()
@@ -92,24 +107,44 @@ class Preview:
                 shutil.rmtree(retired, ignore_errors=True)
 
     def _banner(self) -> bytes:
-        assert self.error is not None
+        """What the terminal shows, on the page: errors (the last good version is shown)
+        or, after a good build, its warnings."""
+        if self.error is not None:
+            return (
+                '<div role="alert" class="careleaf-build-error">'
+                "<p><strong>The last change could not be built.</strong> You are seeing the "
+                "last version that built. Fix these problems and save again:</p>"
+                f"<pre>{html.escape(self.error)}</pre></div>"
+            ).encode()
+        count = self.warnings.count("warning[")
         return (
-            '<div role="alert" class="careleaf-build-error">'
-            "<p><strong>The last change could not be built.</strong> You are seeing the last "
-            "version that built. Fix these problems and save again:</p>"
-            f"<pre>{html.escape(self.error)}</pre></div>"
+            '<div role="status" class="careleaf-build-warnings">'
+            f"<p><strong>{count} warning{'s' * (count != 1)}</strong> (they become errors "
+            "with --strict):</p>"
+            f"<pre>{html.escape(self.warnings)}</pre></div>"
         ).encode()
 
     def _file_for(self, path_info: str) -> Path | None:
         relative = unquote(path_info).lstrip("/")
-        candidate = (self.out / relative).resolve()
-        if not candidate.is_relative_to(self.out.resolve()):
+        if "\x00" in relative or "\\" in relative:
             return None
-        if candidate.is_dir():
-            candidate = candidate / "index.html"
-        return candidate if candidate.is_file() else None
+        try:
+            candidate = (self.out / relative).resolve()
+            if not candidate.is_relative_to(self.out.resolve()):
+                return None
+            if candidate.is_dir():
+                candidate = candidate / "index.html"
+            return candidate if candidate.is_file() else None
+        except (OSError, ValueError):  # a name the file system cannot hold
+            return None
 
     def __call__(self, environ, start_response):
+        host = (environ.get("HTTP_HOST") or "").lower()
+        if host not in self.hosts:
+            # DNS rebinding: a page on another site could point its own name at this
+            # address and read the preview; answer only to the names it was started on
+            start_response("421 Misdirected Request", [("Content-Type", "text/plain")])
+            return [f"This preview answers only at {self.base_url}\n".encode()]
         path_info = environ.get("PATH_INFO", "/") or "/"
         target = self._file_for(path_info)
         status = "200 OK"
@@ -132,11 +167,24 @@ class Preview:
             # livereload injects an inline script, which the page's own CSP would block:
             # the preview drops that meta tag (the built site keeps it).
             body = CSP_META.sub(b"", body)
-            if self.error:
+            if self.error or self.warnings:
                 start = body.find(b">", body.find(b"<body")) + 1 if b"<body" in body else 0
                 body = body[:start] + self._banner() + body[start:]
         start_response(status, [("Content-Type", content_type), ("Cache-Control", "no-store")])
         return [body]
+
+
+def allowed_hosts(host: str, port: int) -> set[str]:
+    """The Host headers the preview answers to: the name it was started on and, for a
+    loopback address, the usual names of this machine."""
+    names = {host.lower()}
+    if host in {"127.0.0.1", "localhost", "::1", "[::1]"}:
+        names |= {"127.0.0.1", "localhost", "[::1]"}
+    elif host in {"0.0.0.0", "::"}:  # every interface: the LAN addresses are unknown here
+        names |= {"127.0.0.1", "localhost", "[::1]", socket.gethostname().lower()}
+        with contextlib.suppress(OSError):
+            names |= {info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None)}
+    return {f"{name}:{port}" for name in names} | (names if port == 80 else set())
 
 
 def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: bool = False) -> int:

@@ -52,6 +52,9 @@ class Urls:
     def page(self, slug: str) -> str:
         return f"{slug}/"
 
+    def person(self, person_id: str) -> str:
+        return f"people/{person_id}/"
+
 
 def output_path(site_path: str) -> str:
     """The file a site path is written to: "articles/x/" -> "articles/x/index.html"."""

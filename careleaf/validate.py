@@ -6,13 +6,16 @@ Turns parsed files into typed, immutable content (`Article`, `Page`, `Medicine`,
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import pickle
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel
 
 from .cache import digest
 from .diagnostics import Diagnostic, Report, did_you_mean
@@ -20,21 +23,36 @@ from .directives import parse_directive
 from .markdown_ext import CALLOUT_KINDS, CAPTION_PREFIX, Heading
 from .parse import Document, FaqItem, Parsed
 from .schema import (
+    LABEL_TYPES,
     SLUG_PATTERN,
     ArticleMeta,
+    Citation,
     GlossaryEntry,
     MedicineRecord,
     PageMeta,
+    Person,
     SiteConfig,
     Source,
     Topic,
 )
+from .schema import Glossary as GlossaryFile
 from .sourcefile import YamlData, validate_model
 
 CITATION_ID_RE = re.compile(r"@([A-Za-z0-9][\w.-]*)")
 CITATION_BLOCK_RE = re.compile(r"\[(@[^\]]*)\]")
 CALLOUT_RE = re.compile(r"^\s*!!!\s*([\w-]+)")
 TABLE_RULE_RE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+
+
+@dataclass(frozen=True)
+class Review:
+    """Who wrote a piece of medical content and who checked it, and when."""
+
+    author: Person
+    reviewer: Person | None  # None: no clinician has checked it (published with a notice)
+    last_reviewed: dt.date
+    next_review: dt.date
+    published: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +75,7 @@ class Article:
     reading_minutes: int
     urgent_advice: bool  # has its own emergency or urgent callout
     document: Document  # what the editor wrote, for checks that point at lines
+    review: Review
 
     @property
     def html(self) -> str:
@@ -82,6 +101,8 @@ class Medicine:
     path: Path
     record: MedicineRecord
     references: tuple[Reference, ...]  # numbered in reading order of the hub page
+    review: Review
+    lines: Any = None  # the record's YamlData, for checks that point at lines
 
     def number(self, source_id: str) -> int:
         return next(r.number for r in self.references if r.source.id == source_id)
@@ -92,6 +113,7 @@ class Glossary:
     path: Path
     entries: tuple[GlossaryEntry, ...]  # A to Z
     references: tuple[Reference, ...]
+    review: Review
 
     def number(self, source_id: str) -> int:
         return next(r.number for r in self.references if r.source.id == source_id)
@@ -111,15 +133,17 @@ class Content:
     topics: tuple[TopicEntry, ...]
     glossary: Glossary | None = None
     comparisons: tuple = ()  # compare.Comparison, made from the records after validation
+    people: tuple[Person, ...] = ()
 
 
 def validate(parsed: Parsed, config: SiteConfig, report: Report, *,
              drafts: bool = False) -> Content:
     bibliography = _bibliography(parsed.bibliography, report)
-    medicines = _medicines(parsed.medicines, bibliography, report)
+    people = _people(parsed.people, report)
+    medicines = _medicines(parsed.medicines, bibliography, people, config, report)
     topics = _topics(parsed.topics, report)
     known = _Known({m.key: m for m in medicines}, {t.key for t in topics}, bibliography,
-                   {m.key: m.record.model_dump(by_alias=True) for m in medicines})
+                   {m.key: m.record for m in medicines}, people)
 
     articles = []
     context = _context_key(parsed, config)
@@ -138,9 +162,10 @@ def validate(parsed: Parsed, config: SiteConfig, report: Report, *,
     _unique_slugs(pages, "pages", report)
     articles.sort(key=lambda a: (-a.meta.last_reviewed.toordinal(), a.meta.title))
     pages.sort(key=lambda p: p.meta.title)
-    glossary = _glossary(parsed.glossary, bibliography, report)
+    glossary = _glossary(parsed.glossary, bibliography, people, config, report)
     forget_unused(parsed)
-    return Content(tuple(articles), tuple(pages), tuple(medicines), tuple(topics), glossary)
+    return Content(tuple(articles), tuple(pages), tuple(medicines), tuple(topics), glossary,
+                   people=tuple(people.values()))
 
 
 # A long-running process (`serve`) validates an unchanged article once: the parse cache
@@ -151,7 +176,8 @@ _validated: dict[int, tuple[Document, str, Article | None, list[Diagnostic]]] = 
 def _context_key(parsed: Parsed, config: SiteConfig) -> str:
     """Everything an article's validation depends on besides its own file."""
     data = [d.data if d else None for d in
-            (parsed.bibliography and parsed.bibliography[1], parsed.topics and parsed.topics[1])]
+            (parsed.bibliography and parsed.bibliography[1], parsed.topics and parsed.topics[1],
+             parsed.people and parsed.people[1])]
     records = [(path.stem, record.data) for path, record in parsed.medicines]
     return digest(pickle.dumps((data, records, config.model_dump()), protocol=5))
 
@@ -180,11 +206,12 @@ class _Known:
     medicines: dict[str, Medicine]
     topics: set[str]
     bibliography: dict[str, Source]
-    records: dict[str, dict]  # each record as plain data, for table directives
+    records: dict[str, MedicineRecord]  # for table directives
+    people: dict[str, Person]
 
 
 def _medicines(files: tuple[tuple[Path, YamlData], ...], bibliography: dict[str, Source],
-               report: Report) -> list[Medicine]:
+               people: dict[str, Person], config: SiteConfig, report: Report) -> list[Medicine]:
     out = []
     for path, data in files:
         if not re.match(SLUG_PATTERN, path.stem):
@@ -197,26 +224,141 @@ def _medicines(files: tuple[tuple[Path, YamlData], ...], bibliography: dict[str,
             report.error(path, 1, "schema-type", "a medicine record must be a mapping of keys")
             continue
         record = validate_model(MedicineRecord, data, path, report, what="a medicine record")
-        if record:
-            references = _record_references(record, bibliography, data, path, report)
-            if references is not None:
-                out.append(Medicine(path.stem, path, record, references))
+        if record is None:
+            continue
+        _record_sections(record, data, path, config, report)
+        review = review_of(record, data, path, people, config, report)
+        references = _record_references(record, bibliography, data, path, report)
+        if references is not None:
+            sources = {ref.source.id: ref.source for ref in references}
+            _frequencies(record, sources, data, path, report)
+        _crisis_tags(record, data, path, report)
+        if references is not None and review is not None:
+            out.append(Medicine(path.stem, path, record, references, review, data))
     return out
 
 
-def record_citations(record: MedicineRecord):
-    """(key path, source ids) of every cited statement of a record, in reading order."""
-    for name in ("licensed", "off_label"):
-        for index, item in enumerate(getattr(record.uses, name)):
-            yield ("uses", name, index), item.sources
-    for index, dose in enumerate(record.doses):
-        yield ("doses", index), dose.sources
+def section_value(record: MedicineRecord, name: str) -> Any:
+    """The value of a dotted section name ("how_to_take.overdose"), or None."""
+    value: Any = record
+    for part in name.split("."):
+        value = getattr(value, part, None)
+    return value
+
+
+SECTION_HINTS = {
+    "key_facts": "key_facts:\n  - {text: ..., sources: [...]}",
+    "how_to_take.overdose": "how_to_take:\n  overdose: {action: emergency, text: ..., "
+                            "sources: [...]}",
+    "dependence.misuse": "dependence:\n  misuse:\n    - {text: No misuse is known ..., "
+                         "sources: [...]}",
+    "availability": "availability:\n  UK: {licensed: true, supply: prescription-only, "
+                    "brand_names: [...], sources: [...]}",
+}
+
+
+def _record_sections(record: MedicineRecord, data: YamlData, path: Path, config: SiteConfig,
+                     report: Report) -> None:
+    """Every section site.yaml requires (all, by default) must be there and not empty."""
+    for name in config.medicine_sections:
+        value = section_value(record, name)
+        parent = tuple(name.split(".")[:-1])
+        if value:
+            if name == "availability" and config.region.code not in value:
+                report.error(path, data.line_of(("availability",)), "record-section-missing",
+                             f"'availability' says nothing about {config.region.name} "
+                             f"({config.region.code}), the site's region",
+                             f"add availability.{config.region.code}: whether it is licensed "
+                             "there, how it is supplied and its brand names there")
+            continue
+        report.error(path, data.line_of(parent) if parent else data.first_line,
+                     "record-section-missing",
+                     f"the record has no '{name}' section, which every medicine page must "
+                     "have (site.yaml medicine_sections)",
+                     "add it, with its sources; for example: " + SECTION_HINTS.get(
+                         name, f"{name.split('.')[-1]}:\n  - {{text: ..., sources: [...]}}"))
+
+
+SELF_HARM_RE = re.compile(r"suicid|self[- ]harm|harm(?:ing)? (?:yourself|themselves)|"
+                          r"ending (?:your|their) (?:own )?life|kill(?:ing)? (?:yourself|"
+                          r"themselves)", re.IGNORECASE)
+
+
+def _crisis_tags(record: MedicineRecord, data: YamlData, path: Path, report: Report) -> None:
     for index, effect in enumerate(record.side_effects):
-        yield ("side_effects", index), effect.sources
-    for key, fact in record.facts.items():
-        yield ("facts", key), fact.sources
-    if record.stopping:
-        yield ("stopping",), record.stopping.sources
+        if SELF_HARM_RE.search(f"{effect.name} {effect.advice}") and \
+                "self-harm" not in effect.tags:
+            report.error(path, data.line_of(("side_effects", index, "name")),
+                         "crisis-tag-missing",
+                         f"'{effect.name}' is about suicidal thoughts or self-harm but is not "
+                         "tagged self-harm", "add self-harm to its tags: the page then shows "
+                         "the site's crisis line beside it")
+
+
+def _frequencies(record: MedicineRecord, sources: dict[str, Source], data: YamlData,
+                 path: Path, report: Report) -> None:
+    """A frequency band is a fact about the product label: cite the label, with its section.
+    A serious effect left as not-known needs the label to say so, too."""
+    for index, effect in enumerate(record.side_effects):
+        label = [c for c in effect.sources if sources[c.id].type in LABEL_TYPES]
+        where = ("side_effects", index, "frequency")
+        if effect.frequency == "not-known":
+            if effect.seriousness == "serious" and not label:
+                report.warning(path, data.line_of(where), "frequency-not-known",
+                               f"'{effect.name}' is serious and marked not-known, but no "
+                               "product label is cited for it",
+                               "check the SmPC's section 4.8 (it usually gives a band), and "
+                               "cite it: {id: <smpc id>, section: '4.8', checked: <date>}")
+            continue
+        if not any(c.section for c in label):
+            cited = ", ".join(c.id for c in effect.sources)
+            report.error(path, data.line_of(where), "frequency-unsourced",
+                         f"the frequency of '{effect.name}' ({effect.frequency}) is not cited "
+                         f"to a product label with its section (cited: {cited})",
+                         "cite the SmPC, leaflet or label where the band is given, with the "
+                         "section and the day you checked it: {id: <smpc id>, section: "
+                         "'4.8', checked: 2026-11-22} (the source needs type: smpc, pil or "
+                         "label)")
+
+
+def cited_statements(model: Any, where: tuple = ()) -> Iterator[tuple[tuple, list[Citation]]]:
+    """(key path, citations) of every cited statement in a record, glossary or any model,
+    in the order its fields are declared."""
+    if isinstance(model, BaseModel):
+        for name, info in type(model).model_fields.items():
+            value = getattr(model, name)
+            key = info.alias or name
+            if name == "sources" and isinstance(value, list) and value and \
+                    isinstance(value[0], Citation):
+                yield where, value
+            elif isinstance(value, BaseModel | list | dict):
+                yield from cited_statements(value, (*where, key))
+    elif isinstance(model, list):
+        for index, item in enumerate(model):
+            yield from cited_statements(item, (*where, index))
+    elif isinstance(model, dict):
+        for key, item in model.items():
+            yield from cited_statements(item, (*where, key))
+
+
+# The order the medicine page shows a record's sections in (its references are numbered in
+# this order): key facts and the overdose card first, as the NHS pages do.
+PAGE_ORDER = ("key_facts", "how_to_take.overdose", "uses", "who_can_take", "how_to_take",
+              "side_effects", "pregnancy", "breastfeeding", "interactions", "driving",
+              "alcohol", "older_people", "dependence", "stopping", "availability", "facts")
+
+
+def record_citations(record: MedicineRecord) -> list[tuple[tuple, list[str]]]:
+    """(key path, source ids) of every cited statement of a record, in page order."""
+    def rank(where: tuple) -> int:
+        dotted = ".".join(str(part) for part in where)
+        matches = [i for i, name in enumerate(PAGE_ORDER)
+                   if dotted == name or dotted.startswith(name + ".")]
+        return max(matches, key=lambda i: len(PAGE_ORDER[i])) if matches else len(PAGE_ORDER)
+
+    found = list(cited_statements(record))
+    found.sort(key=lambda item: rank(item[0]))  # stable: declared order within a section
+    return [(where, [c.id for c in cites]) for where, cites in found]
 
 
 def _record_references(record: MedicineRecord, bibliography: dict[str, Source], data: YamlData,
@@ -225,11 +367,97 @@ def _record_references(record: MedicineRecord, bibliography: dict[str, Source], 
                             report)
 
 
+def shared_twice(source: Source, index: int, defined: dict[str, Source], path: Path,
+                 data: YamlData, report: Report) -> None:
+    """One id, one source: a file may not define again a source that is already defined
+    where it can cite it (two definitions drift apart: another title, another URL)."""
+    if source.id in defined:
+        report.error(path, data.line_of(("sources", index, "id")), "source-duplicate",
+                     f"source '{source.id}' is already defined in content/bibliography.yaml "
+                     "(or in a medicine record whose table this page shows)",
+                     "delete it here and cite that entry; a source several files cite "
+                     "belongs in content/bibliography.yaml")
+
+
+def _people(file: tuple[Path, YamlData] | None, report: Report) -> dict[str, Person]:
+    if file is None:
+        return {}
+    path, data = file
+    if not isinstance(data.data, list):
+        report.error(path, 1, "schema-type", "people.yaml must be a list of people",
+                     "start each person with '- id: ...'")
+        return {}
+    people: dict[str, Person] = {}
+    for index in range(len(data.data)):
+        person = validate_model(Person, data, path, report, where=(index,), what="a person")
+        if person is None:
+            continue
+        if person.id in people:
+            report.error(path, data.line_of((index, "id")), "person-duplicate",
+                         f"the id '{person.id}' is used twice", "give each person their own id")
+        people[person.id] = person
+    return people
+
+
+def review_of(item: Any, data: YamlData, path: Path, people: dict[str, Person],
+              config: SiteConfig, report: Report) -> Review | None:
+    """The sign-off of an article, record or glossary: the author and reviewer must be in
+    people.yaml; the reviewer a clinical reviewer other than the author."""
+    ok = True
+    found: dict[str, Person | None] = {}
+    for key in ("author", "reviewed_by"):
+        person_id = getattr(item, key)
+        if person_id is None:
+            found[key] = None
+            continue
+        if person_id not in people:
+            ok = False
+            report.error(path, data.line_of((key,)), "unknown-person",
+                         f"'{person_id}' is not in content/people.yaml"
+                         f"{did_you_mean(person_id, people)}",
+                         "add them to content/people.yaml (id, name, role; a reviewer also "
+                         "needs clinical_reviewer: true and a registration)")
+            continue
+        found[key] = people[person_id]
+    reviewer = found.get("reviewed_by")
+    if reviewer is not None:
+        if reviewer.id == item.author:
+            report.error(path, data.line_of(("reviewed_by",)), "review-independence",
+                         f"{reviewer.name} wrote this and cannot also be its reviewer",
+                         "ask another clinical reviewer to check it")
+        elif not reviewer.clinical_reviewer:
+            report.error(path, data.line_of(("reviewed_by",)), "review-not-clinical",
+                         f"{reviewer.name} is not a clinical reviewer in people.yaml",
+                         "medical content is signed off by a clinician: name one who has "
+                         "clinical_reviewer: true and a registration")
+    elif ok and not getattr(item, "draft", False):
+        unreviewed(path, data.line_of(("author",)), config, report)
+    author = found.get("author")
+    if not ok or author is None:
+        return None
+    return Review(author, reviewer, item.last_reviewed, item.next_review,
+                  getattr(item, "published", None))
+
+
+def unreviewed(path: Path, line: int, config: SiteConfig, report: Report) -> None:
+    message = "no clinical reviewer has checked this (no reviewed_by)"
+    hint = ("add reviewed_by: <id of a clinical reviewer in people.yaml> once a clinician "
+            "has checked it")
+    if config.unreviewed == "notice":  # a warning (see config.load_config)
+        report.add(path, line, "review-unreviewed", message + "; readers see a notice that "
+                   "it has not been checked by a clinician", hint)
+    else:
+        report.add(path, line, "review-unreviewed", message, hint + " (or, to publish it "
+                   "with a notice saying so, set unreviewed: notice in site.yaml)")
+
+
 def cited_references(citations, own_sources: list[Source], bibliography: dict[str, Source],
                      data: YamlData, path: Path, report: Report) -> tuple[Reference, ...] | None:
     """Number the sources of a data file's statements in reading order, reporting any id
     that is not defined (None then). `citations` yields (key path, source ids)."""
     own = {source.id: source for source in own_sources}
+    for index, source in enumerate(own_sources):
+        shared_twice(source, index, bibliography, path, data, report)
     available = {**bibliography, **own}
     order: dict[str, None] = {}
     ok = True
@@ -254,34 +482,41 @@ def cited_references(citations, own_sources: list[Source], bibliography: dict[st
 
 
 def _glossary(file: tuple[Path, YamlData] | None, bibliography: dict[str, Source],
-              report: Report) -> Glossary | None:
+              people: dict[str, Person], config: SiteConfig, report: Report
+              ) -> Glossary | None:
     if file is None:
         return None
     path, data = file
-    if not isinstance(data.data, list):
-        report.error(path, 1, "schema-type", "glossary.yaml must be a list of terms",
-                     "start each term with '- term: ...'")
+    if isinstance(data.data, list):
+        report.error(path, 1, "schema-type", "glossary.yaml is a mapping: who reviewed it "
+                     "and when, then its terms", "write author:, reviewed_by:, "
+                     "last_reviewed: and next_review: at the top, then 'terms:' with the "
+                     "list of terms indented under it (see README.md)")
         return None
-    entries: list[GlossaryEntry] = []
+    if not isinstance(data.data, dict):
+        report.error(path, 1, "schema-type", "glossary.yaml must be a mapping of keys")
+        return None
+    glossary = validate_model(GlossaryFile, data, path, report, what="the glossary")
+    if glossary is None:
+        return None
     seen: dict[str, int] = {}
-    for index in range(len(data.data)):
-        entry = validate_model(GlossaryEntry, data, path, report, where=(index,),
-                               what="a glossary term")
-        if entry is None:
-            continue
+    for index, entry in enumerate(glossary.terms):
         for word in [entry.term, *entry.aliases]:
             key = word.casefold()
+            line = data.line_of(("terms", index))
             if key in seen:
-                report.error(path, data.line_of((index,)), "glossary-duplicate",
+                report.error(path, line, "glossary-duplicate",
                              f"'{word}' is already in the glossary (line {seen[key]})",
                              "each term or alias may appear once")
-            seen.setdefault(key, data.line_of((index,)))
-        entries.append(entry)
-    citations = (((index, ), entry.sources) for index, entry in enumerate(entries))
+            seen.setdefault(key, line)
+    review = review_of(glossary, data, path, people, config, report)
+    citations = ((("terms", index), [c.id for c in entry.sources])
+                 for index, entry in enumerate(glossary.terms))
     references = cited_references(citations, [], bibliography, data, path, report)
-    if references is None:
+    if references is None or review is None:
         return None
-    return Glossary(path, tuple(sorted(entries, key=lambda e: e.term.casefold())), references)
+    entries = tuple(sorted(glossary.terms, key=lambda e: e.term.casefold()))
+    return Glossary(path, entries, references, review)
 
 
 def _topics(file: tuple[Path, YamlData] | None, report: Report) -> list[TopicEntry]:
@@ -344,27 +579,25 @@ def _article(doc: Document, known: _Known, config: SiteConfig, report: Report) -
     if meta is None:
         return None
     ok = True
-    for field, names, choices, hint in (
-        ("medicines", meta.medicines, known.medicines,
-         "add a record content/medicines/{}.yaml, or fix the name"),
-        ("topics", meta.topics, known.topics, "add the topic to content/topics.yaml, or fix it"),
-    ):
-        for index, name in enumerate(names):
-            if name not in choices:
-                ok = False
-                kind = field[:-1] if field == "topics" else "medicine"
-                report.error(path, data.line_of((field, index)), f"unknown-{kind}",
-                             f"unknown {kind} '{name}'{did_you_mean(name, choices)}",
-                             hint.format(name))
-    if meta.next_review <= meta.last_reviewed:
-        ok = False
-        report.error(path, data.line_of(("next_review",)), "review-order",
-                     f"next_review ({meta.next_review}) is not after last_reviewed "
-                     f"({meta.last_reviewed})", "set next_review to a later date")
+    for index, name in enumerate(meta.medicines):
+        if name not in known.medicines:
+            # never "did you mean" another medicine: a near name is a different medicine
+            ok = False
+            report.error(path, data.line_of(("medicines", index)), "unknown-medicine",
+                         f"there is no medicine record for '{name}'",
+                         f"add content/medicines/{name}.yaml (see 'Medicine records' in "
+                         f"README.md); records so far: {', '.join(sorted(known.medicines))}")
+    for index, name in enumerate(meta.topics):
+        if name not in known.topics:
+            ok = False
+            report.error(path, data.line_of(("topics", index)), "unknown-topic",
+                         f"unknown topic '{name}'{did_you_mean(name, known.topics)}",
+                         "add the topic to content/topics.yaml, or fix it")
     # a table built from a record cites the record's sources, so the article can too
     record_sources = {s.id: s for key in embedded for s in known.medicines[key].record.sources}
     references = _references(doc, meta, {**known.bibliography, **record_sources}, data, report)
-    if not ok or references is None:
+    review = review_of(meta, data, path, known.people, config, report)
+    if not ok or references is None or review is None:
         return None
     slug = meta.slug or doc.stem
     if not re.match(SLUG_PATTERN, slug):
@@ -375,7 +608,7 @@ def _article(doc: Document, known: _Known, config: SiteConfig, report: Report) -
     contents = tuple(h for h in doc.headings if h.level == 2)
     urgent = bool({"emergency", "urgent"} & set(doc.callout_kinds))
     return Article(path, slug, meta, contents, doc.faq_title, doc.faq,
-                   references, doc.word_count, minutes, urgent, doc)
+                   references, doc.word_count, minutes, urgent, doc, review)
 
 
 def _references(doc: Document, meta: ArticleMeta, bibliography: dict[str, Source],
@@ -386,6 +619,7 @@ def _references(doc: Document, meta: ArticleMeta, bibliography: dict[str, Source
             report.error(doc.path, data.line_of(("sources", index, "id")), "source-duplicate",
                          f"source id '{source.id}' is listed twice",
                          "give each source its own id")
+        shared_twice(source, index, bibliography, doc.path, data, report)
         own[source.id] = source
     available = {**bibliography, **own}
     ok = True
@@ -460,7 +694,13 @@ def _page(doc: Document, known: _Known, report: Report) -> Page | None:
     _check_body(doc, known, report)
     if meta is None:
         return None
-    return Page(doc.path, meta.slug or doc.stem, meta, doc)
+    slug = meta.slug or doc.stem
+    if not re.match(SLUG_PATTERN, slug):  # upper case, spaces, accents: URLs that break
+        report.error(doc.path, 1, "slug-invalid", f"file name '{doc.stem}' is not a usable "
+                     "slug", "rename the file in lowercase letters, digits and hyphens "
+                     "(e.g. privacy-policy.md), or set 'slug:'")
+        return None
+    return Page(doc.path, slug, meta, doc)
 
 
 def _unique_slugs(items: list, kind: str, report: Report) -> None:

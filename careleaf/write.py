@@ -9,14 +9,20 @@ sink updates its folder in place, writing only the files that changed.
 
 from __future__ import annotations
 
+import errno
+import gzip
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path, PurePosixPath
 
+from .cache import digest
 from .config import Project
 from .diagnostics import BuildFailed, Report
+from .discover import site_files
 from .render import OutputFile
 
 MARKER = ".careleaf-site"
@@ -54,6 +60,18 @@ def built_from(out: Path) -> str | None:
     return None
 
 
+def output_manifest(out: Path) -> str:
+    """A digest of every file in the output folder by name, size, mtime and inode: any
+    file edited, added or deleted by hand since the last build changes it."""
+    entries = []
+    for current, _dirs, files in os.walk(out):
+        for name in files:
+            stat = os.stat(os.path.join(current, name))
+            entries.append(f"{os.path.relpath(os.path.join(current, name), out)}|"
+                           f"{stat.st_size}|{stat.st_mtime_ns}|{stat.st_ino}")
+    return digest("\n".join(sorted(entries)).encode())
+
+
 def _inside(relative: str) -> None:
     """Refuse an output path that would land outside the output folder."""
     parts = PurePosixPath(relative).parts
@@ -64,6 +82,30 @@ def _inside(relative: str) -> None:
 SEARCH_DIR = "pagefind"
 
 
+def remove_leftovers(out: Path) -> None:
+    """Staging folders of builds whose process has died (a SIGKILL, a power cut): each
+    is named after its process, so one whose process is gone is removed."""
+    pattern = re.compile(rf"^\.{re.escape(out.name)}\.(?:staging|old)-(\d+)$")
+    try:
+        siblings = list(out.parent.iterdir())
+    except OSError:
+        return
+    for path in siblings:
+        match = pattern.match(path.name)
+        if match and int(match.group(1)) != os.getpid() and not _alive(int(match.group(1))):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
 def link_or_copy(source: Path | str, target: Path | str) -> None:
     """The same file under a second name, nothing read or written; a copy on a file
     system without hard links. (Careleaf replaces files, never edits them in place.)"""
@@ -71,6 +113,26 @@ def link_or_copy(source: Path | str, target: Path | str) -> None:
         os.link(source, target)
     except OSError:
         shutil.copy2(source, target)
+        _check_size(Path(target), os.stat(source).st_size)
+
+
+def write_file(target: Path, data: bytes) -> None:
+    """Write `data`, flushed, and make sure all of it is there: a full disk must fail the
+    build, never publish a short page."""
+    with open(target, "wb") as handle:
+        written = handle.write(data)
+        handle.flush()
+    if written != len(data):
+        raise OSError(errno.ENOSPC, f"only {written} of {len(data)} bytes were written",
+                      str(target))
+    _check_size(target, len(data))
+
+
+def _check_size(target: Path, size: int) -> None:
+    actual = target.stat().st_size
+    if actual != size:
+        raise OSError(errno.ENOSPC, f"{target.name} has {actual} of its {size} bytes",
+                      str(target))
 
 
 class Sink:
@@ -105,6 +167,7 @@ class StagingSink(Sink):
         out = project.out
         self.staging = out.with_name(f".{out.name}.staging-{os.getpid()}")
         self.retired = out.with_name(f".{out.name}.old-{os.getpid()}")
+        remove_leftovers(out)
         for leftover in (self.staging, self.retired):
             shutil.rmtree(leftover, ignore_errors=True)
         self.failure: OSError | None = None
@@ -119,7 +182,7 @@ class StagingSink(Sink):
             try:
                 target = self.staging / output.path
                 target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(output.data)
+                write_file(target, output.data)
             except OSError as exc:  # reported by commit, with the other problems first
                 self.failure = exc
 
@@ -139,17 +202,21 @@ class StagingSink(Sink):
         try:
             if self.failure is not None:
                 raise self.failure
-            if static.is_dir():
-                shutil.copytree(static, self.staging / "static")
-            (self.staging / MARKER).write_text(_marker(inputs), "utf-8")
+            for file in static_files(self.project, report):
+                target = self.staging / "static" / file.relative_to(static)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(file, target)
+                _check_size(target, file.stat().st_size)
+            report.raise_if_errors()
+            write_file(self.staging / MARKER, _marker(inputs).encode())
             if search:
                 index_search(self.staging)
         except SearchIndexFailed as exc:
             self.discard()
             report.error(out, 1, "search-index-failed",
                          f"Pagefind could not index the site: {exc}",
-                         "check that the pagefind package is installed (pip install -e .); "
-                         "the published site is unchanged")
+                         "check free disk space, and that the pagefind package is installed "
+                         "(pip install -e .); the published site is unchanged")
             raise BuildFailed(report.items) from exc
         except OSError as exc:
             self.discard()
@@ -187,11 +254,10 @@ class InPlaceSink(Sink):
 
     def commit(self, report: Report, *, inputs: str | None, search: bool) -> None:
         out, static = self.project.out, self.project.static
-        if static.is_dir():
-            for file in static.rglob("*"):
-                if file.is_file():
-                    self.add(OutputFile(f"static/{file.relative_to(static).as_posix()}",
-                                        file.read_bytes()))
+        for file in static_files(self.project, report):
+            self.add(OutputFile(f"static/{file.relative_to(static).as_posix()}",
+                                file.read_bytes()))
+        report.raise_if_errors()
         self.add(OutputFile(MARKER, _marker(inputs).encode()))
         wanted = set(self.paths)
         try:
@@ -208,7 +274,7 @@ class InPlaceSink(Sink):
                 target = out / relative
                 target.parent.mkdir(parents=True, exist_ok=True)
                 temporary = target.with_name(f".{target.name}.tmp")
-                temporary.write_bytes(data)
+                write_file(temporary, data)
                 temporary.replace(target)  # a reader sees the old page or the new
         except OSError as exc:
             report.error(out, 1, "write-failed", f"could not write the preview: {exc}",
@@ -247,3 +313,33 @@ def index_search(folder: Path, output: Path | None = None, *, background: bool =
         raise SearchIndexFailed(str(exc)) from exc
     if proc.returncode != 0 or not ((output or folder / SEARCH_DIR) / "pagefind.js").is_file():
         raise SearchIndexFailed((proc.stderr or proc.stdout).strip()[-500:] or "no index")
+    verify_index(output or folder / SEARCH_DIR)
+
+
+GZIPPED = (".pf_meta", ".pf_index", ".pf_fragment", ".pf_filter", ".pagefind")
+
+
+def verify_index(index: Path) -> None:
+    """Pagefind exits 0 even when its files come out empty or cut short (a full disk):
+    every file must have bytes, its entry point must parse, every compressed part must
+    decompress whole, and every language it lists must have its metadata."""
+    try:
+        entry = json.loads((index / "pagefind-entry.json").read_text("utf-8"))
+        for file in index.rglob("*"):
+            if not file.is_file():
+                continue
+            if file.stat().st_size == 0:
+                raise SearchIndexFailed(f"{file.relative_to(index)} is empty")
+            if file.name.endswith(GZIPPED):
+                gzip.decompress(file.read_bytes())
+        for language in (entry.get("languages") or {}).values():
+            meta = index / f"pagefind.{language['hash']}.pf_meta"
+            if not meta.is_file():
+                raise SearchIndexFailed(f"{meta.name} is missing")
+    except (OSError, ValueError, EOFError, KeyError, TypeError, gzip.BadGzipFile) as exc:
+        raise SearchIndexFailed(f"the index is damaged ({exc})") from exc
+
+
+def static_files(project: Project, report: Report) -> list[Path]:
+    """The designer's static files, never a link to a file outside the site."""
+    return site_files(project.static, project.root, report, skip_ignored=False)

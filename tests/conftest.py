@@ -21,7 +21,12 @@ title: Test Medicines
 tagline: A test site
 base_url: https://example.org/
 publisher: Test team
-disclaimer: This is general information, not medical advice.
+region: UK
+contact:
+  email: corrections@example.org
+disclaimer: >
+  This is general information, not medical advice. Ask a doctor or pharmacist who knows you
+  before you change anything.
 emergency: In an emergency call 999.
 get_help:
   items:
@@ -42,13 +47,14 @@ topics: [twitching]
 summary: Twitching can happen. Get help if it gets worse.
 key_points:
   - It is uncommon.
-author: A Writer
-reviewed_by: A Reviewer
+author: a-writer
+reviewed_by: a-reviewer
 published: 2026-01-10
 last_reviewed: 2026-01-10
 next_review: 2027-01-10
 sources:
   - id: label
+    type: label
     title: Neurontin prescribing information
     publisher: Pfizer
 ---
@@ -81,13 +87,84 @@ def write_files(root: Path, files: dict[str, str | bytes]) -> None:
             path.write_text(textwrap.dedent(data) if data.startswith("\n") else data, "utf-8")
 
 
+PEOPLE_YAML = """\
+- id: a-writer
+  name: A Writer
+  role: Medical writer
+- id: a-reviewer
+  name: A Reviewer
+  role: Pharmacist
+  credentials: MPharm
+  clinical_reviewer: true
+  registration: {body: General Pharmaceutical Council, number: "0000000"}
+"""
+
+# A complete record: every section site.yaml requires by default, each cited; the
+# frequency cited to the label with its section.
+RECORD_YAML = """\
+name: Gabapentin
+class: Anticonvulsant
+summary: For epilepsy and nerve pain.
+author: a-writer
+reviewed_by: a-reviewer
+last_reviewed: 2026-01-10
+next_review: 2027-01-10
+availability:
+  UK: {licensed: true, supply: prescription-only, controlled: Schedule 3 controlled drug,
+       brand_names: [Neurontin], sources: [smpc]}
+key_facts:
+  - {text: It can make you sleepy., sources: [smpc]}
+uses:
+  licensed:
+    - {text: Epilepsy., sources: [smpc]}
+who_can_take:
+  do_not_take:
+    - {text: are allergic to it., sources: [smpc]}
+  check_first:
+    - {text: have kidney problems., sources: [smpc]}
+how_to_take:
+  doses:
+    - {use: Adults, text: As your doctor tells you., sources: [smpc]}
+  missed_dose: {text: Take it when you remember., sources: [smpc]}
+  overdose: {action: emergency, text: Take the box with you., sources: [smpc]}
+side_effects:
+  - name: Feeling sleepy
+    frequency: very-common
+    seriousness: mild
+    action: self-care
+    advice: Do not drive.
+    tags: [sleep]
+    sources: [{id: smpc, section: "4.8", checked: 2026-01-10}]
+pregnancy:
+  - {text: Ask your doctor first., sources: [smpc]}
+breastfeeding:
+  - {text: Ask your doctor first., sources: [smpc]}
+interactions:
+  - {medicine: Opioid painkillers, examples: [codeine], effect: More sleepiness.,
+     advice: Ask your doctor first., sources: [smpc]}
+driving:
+  - {text: Do not drive if you feel sleepy., sources: [smpc]}
+alcohol:
+  - {text: Alcohol can make you sleepier., sources: [smpc]}
+older_people:
+  - {text: A lower dose may be needed., sources: [smpc]}
+dependence:
+  misuse:
+    - {text: Some people misuse it., sources: [smpc]}
+  withdrawal:
+    - {text: Stopping suddenly can cause withdrawal symptoms., sources: [smpc]}
+stopping:
+  - {text: Do not stop suddenly., sources: [smpc]}
+sources:
+  - {id: smpc, type: smpc, title: Gabapentin capsules SmPC, publisher: emc}
+"""
+
+
 def minimal_files() -> dict[str, str | bytes]:
     return {
         "site.yaml": SITE_YAML,
-        "content/medicines/gabapentin.yaml": (
-            "name: Gabapentin\nbrand_names: [Neurontin]\nclass: Anticonvulsant\n"
-            "summary: For epilepsy and nerve pain.\n"
-        ),
+        "content/people.yaml": PEOPLE_YAML,
+        "content/medicines/gabapentin.yaml": RECORD_YAML,
         "content/topics.yaml": "twitching:\n  title: Twitching\n  description: Jerks.\n",
         "content/articles/gabapentin-twitching.md": ARTICLE,
     }

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import ARTICLE
+from conftest import ARTICLE, RECORD_YAML
 
 ART = "content/articles/gabapentin-twitching.md"
 
@@ -27,8 +27,8 @@ CASES = {
         ART, "yaml-syntax", None,
     ),
     "missing-field": (
-        {ART: article_with("reviewed_by: A Reviewer\n", "")},
-        ART, "schema-missing", "reviewed_by",
+        {ART: article_with("author: a-writer\n", "")},
+        ART, "schema-missing", "author",
     ),
     "mistyped-field": (
         {ART: article_with("published: 2026-01-10", "published: 2026")},
@@ -39,7 +39,7 @@ CASES = {
         ART, "schema-type", "topics",
     ),
     "unknown-key": (
-        {ART: article_with("author: A Writer", "author: A Writer\nreviwed_on: 2026-01-10")},
+        {ART: article_with("author: a-writer", "author: a-writer\nreviwed_on: 2026-01-10")},
         ART, "schema-unknown-key", "reviwed_on",
     ),
     "unknown-medicine": (
@@ -82,7 +82,8 @@ CASES = {
         "content/pages/medicines.md", "slug-reserved", None,
     ),
     "bad-medicine-record": (
-        {"content/medicines/gabapentin.yaml": "name: Gabapentin\nclass: 3\nsummary: x\n"},
+        {"content/medicines/gabapentin.yaml": RECORD_YAML.replace(
+            "class: Anticonvulsant", "class: [3]")},
         "content/medicines/gabapentin.yaml", "schema-type", "class",
     ),
 }

@@ -12,7 +12,7 @@ import json
 import pytest
 from conftest import ARTICLE
 
-from careleaf.doc_checks import _find_spam
+from careleaf.gate import find_spam as _find_spam
 
 ART = "content/articles/gabapentin-twitching.md"
 TODAY = dt.date(2026, 6, 1)
@@ -49,7 +49,7 @@ BAD = {
     "citation-marker-plain": (BODY_END.join([ARTICLE, "\nSee study [12] for more.\n"]),
                               "citation-marker", "error", "[12]"),
     "source-uncited": (edit("    publisher: Pfizer\n", "    publisher: Pfizer\n  - id: spare\n"
-                            "    title: Unused\n    publisher: Nobody\n"),
+                            "    type: study\n    title: Unused\n    publisher: Nobody\n"),
                        "source-uncited", "warning", "id: spare"),
     "dose-uncited": (ARTICLE + "\nMost adults take 300mg three times a day.\n",
                      "dose-uncited", "warning", "300mg"),
@@ -62,8 +62,13 @@ BAD = {
                        "review-overdue", "warning", "next_review:"),
     "review-interval": (edit("next_review: 2027-01-10", "next_review: 2029-01-10"),
                         "review-interval", "error", "next_review:"),
-    "review-reviewer": (edit("reviewed_by: A Reviewer", "reviewed_by: TODO"),
-                        "review-reviewer", "error", "reviewed_by:"),
+    "unknown-person": (edit("reviewed_by: a-reviewer", "reviewed_by: a-reviewr"),
+                       "unknown-person", "error", "reviewed_by:"),
+    "review-independence": (edit("reviewed_by: a-reviewer", "reviewed_by: a-writer"),
+                            "review-independence", "error", "reviewed_by:"),
+    "review-not-clinical": (edit("author: a-writer\nreviewed_by: a-reviewer",
+                                 "author: a-reviewer\nreviewed_by: a-writer"),
+                            "review-not-clinical", "error", "reviewed_by:"),
     "placeholder": (ARTICLE + "\nTODO: add the evidence here.\n", "placeholder", "error",
                     "TODO: add"),
     "urgent-advice-missing": (ARTICLE.split("## When to get help")[0], "urgent-advice-missing",

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
+import pytest
 from conftest import REPO
 
 from careleaf.schema import SCHEMAS, json_schema
@@ -62,29 +65,57 @@ def test_template_that_drops_the_disclaimer_is_an_error(make_site, cli):
 
 def test_new_scaffolds_a_complete_draft_and_never_overwrites(make_site, cli):
     root = make_site()
-    result = cli("--root", str(root), "new", "Gabapentin and sleep", "--medicine", "gabapentin")
+    result = cli("--root", str(root), "new", "Gabapentin and sleep", "--medicine", "gabapentin",
+                 "--topic", "twitching", "--author", "a-writer")
     assert result.code == 0, result.err
     path = root / "content/articles/gabapentin-and-sleep.md"
     text = path.read_text()
     for field in SCHEMAS["article"].model_fields:
         alias = SCHEMAS["article"].model_fields[field].alias or field
-        if alias != "slug":
-            assert f"\n{alias}:" in text, alias
+        if alias != "slug":  # reviewed_by is explained, for when a clinician has checked it
+            assert f"\n{alias}:" in text or f"\n# {alias}:" in text, alias
+    assert "url:" not in text.replace("# url:", "")  # no address the editor did not give
     assert cli("--root", str(root), "check", "--drafts").code == 0
     out = root / "_site"
     assert cli("--root", str(root), "build", "--out", str(out)).code == 0
     assert not (out / "articles/gabapentin-and-sleep").exists()  # a draft until editor says
 
     path.write_text(text + "\nMy own words.\n")
-    again = cli("--root", str(root), "new", "Gabapentin and sleep", "--medicine", "gabapentin")
+    again = cli("--root", str(root), "new", "Gabapentin and sleep", "--medicine", "gabapentin",
+                "--topic", "twitching")
     assert again.code == 1 and "error[file-exists]" in again.err
     assert path.read_text().endswith("My own words.\n")
 
 
-def test_new_rejects_unknown_medicine(make_site, cli):
+def test_new_rejects_unknown_medicine_without_suggesting_another(make_site, cli):
     root = make_site()
     result = cli("--root", str(root), "new", "X", "--medicine", "gabapentine")
-    assert result.code == 1 and 'did you mean "gabapentin"' in result.err
+    assert result.code == 1 and "no medicine record for 'gabapentine'" in result.err
+    assert "did you mean" not in result.err  # a near name is a different medicine
+    assert "content/medicines/gabapentine.yaml" in result.err
+
+
+def test_new_without_a_topic_leaves_it_to_the_editor(make_site, cli):
+    root = make_site()
+    assert cli("--root", str(root), "new", "Sleep", "--medicine", "gabapentin").code == 0
+    text = (root / "content/articles/sleep.md").read_text()
+    assert "\ntopics: [TODO]\n" in text  # not silently the first topic
+    result = cli("--root", str(root), "check", "--drafts")
+    line = text.split("\n").index("topics: [TODO]") + 1
+    assert result.code == 1
+    assert f"content/articles/sleep.md:{line}:1: error[schema-value]: 'topics.0' is still a " \
+        "placeholder" in result.err
+
+
+@pytest.mark.parametrize("slug", ["../../../x", "Bad Slug!", "pages/x", "x/../y", "Ünïcode"])
+def test_new_refuses_a_slug_that_is_not_a_url_name(make_site, cli, slug):
+    root = make_site()
+    result = cli("--root", str(root), "new", "X", "--medicine", "gabapentin", "--slug", slug,
+                 "--topic", "twitching")
+    assert result.code == 1 and "error[slug-invalid]" in result.err
+    made = {p.relative_to(root) for p in root.rglob("*.md")}
+    assert made == {Path("content/articles/gabapentin-twitching.md")}
+    assert not list(root.parent.glob("x*"))
 
 
 def test_shipped_json_schemas_match_the_declaration():
@@ -94,9 +125,17 @@ def test_shipped_json_schemas_match_the_declaration():
 
 
 def test_bundled_content_checks_clean(cli):
-    result = cli("--root", str(REPO), "check", "--strict")
+    """Nothing is wrong with the bundled content but that no clinician has reviewed it yet:
+    site.yaml says so (unreviewed: notice), readers see it, and --strict still fails on it
+    unless --allow-unreviewed says that is known."""
+    result = cli("--root", str(REPO), "check", "--strict", "--allow-unreviewed")
     assert result.code == 0, result.err
-    assert "0 errors, 0 warnings" in result.out
+    assert "0 errors," in result.out
+    warnings = re.findall(r"warning\[([\w-]+)\]", result.err)
+    assert warnings and set(warnings) == {"review-unreviewed"}, result.err
+    strict = cli("--root", str(REPO), "check", "--strict")
+    assert strict.code == 1
+    assert set(re.findall(r"error\[([\w-]+)\]", strict.err)) == {"review-unreviewed"}
 
 
 def test_readme_documents_every_check_code():

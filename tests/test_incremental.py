@@ -8,25 +8,22 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from conftest import ARTICLE, REPO, minimal_files, run_cli, write_files
+from conftest import ARTICLE, RECORD_YAML, REPO, minimal_files, run_cli, write_files
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from careleaf.build import build
 from careleaf.diagnostics import Report
 
-RECORD = """\
-name: Gabapentin
-brand_names: [Neurontin]
-class: Anticonvulsant
-summary: For epilepsy and nerve pain.
-side_effects:
-  - {name: Muscle jerks, frequency: not-known, seriousness: mild, action: doctor,
-     tags: [muscle], sources: [label]}
-sources:
-  - {id: label, title: Neurontin prescribing information, publisher: Pfizer}
-"""
-GLOSSARY = "- {term: Myoclonus, id: myoclonus, definition: Sudden jerks of a muscle.}\n"
+RECORD = RECORD_YAML.replace(
+    "side_effects:\n", "side_effects:\n  - {name: Muscle jerks, frequency: common, "
+    "seriousness: mild, action: doctor,\n     tags: [muscle], sources: [{id: pi, "
+    "section: '6.1', checked: 2026-01-10}]}\n").replace(
+    "sources:\n  - {id: smpc", "sources:\n  - {id: pi, type: label, title: Neurontin "
+    "prescribing information, publisher: Pfizer}\n  - {id: smpc")
+GLOSSARY = ("author: a-writer\nreviewed_by: a-reviewer\nlast_reviewed: 2026-01-10\n"
+            "next_review: 2027-01-10\nterms:\n"
+            "- {term: Myoclonus, id: myoclonus, definition: Sudden jerks of a muscle.}\n")
 
 
 def snapshot(folder: Path) -> dict[str, str]:

@@ -89,5 +89,18 @@ def test_drafts_only_with_flag(make_site, cli):
     out = root / "_site"
     assert cli("--root", str(root), "build", "--out", str(out)).code == 0
     assert not (out / "articles/gabapentin-twitching").exists()
-    assert cli("--root", str(root), "build", "--out", str(out), "--drafts").code == 0
-    assert (out / "articles/gabapentin-twitching/index.html").is_file()
+    refused = cli("--root", str(root), "build", "--out", str(out), "--drafts")
+    assert refused.code == 2 and "error[drafts-built]" in refused.err
+    assert "careleaf serve --drafts" in refused.err
+    built = cli("--root", str(root), "build", "--out", str(out), "--drafts", "--allow-drafts")
+    assert built.code == 0 and "warning[drafts-built]" in built.err
+    page = parse_page(out / "articles/gabapentin-twitching/index.html")
+    assert page.xpath("//meta[@name='robots']/@content") == ["noindex, nofollow"]
+    assert "DRAFT" in page.xpath("//main")[0].text_content()
+    assert "gabapentin-twitching" not in (out / "sitemap.xml").read_text()
+    assert "gabapentin-twitching" not in (out / "feed.xml").read_text()
+    # a draft's placeholders are fine in the preview, not in a folder that is built
+    article.write_text(article.read_text() + "\nTODO: finish this.\n")
+    assert cli("--root", str(root), "check", "--drafts").code == 0
+    built = cli("--root", str(root), "build", "--out", str(out), "--drafts", "--allow-drafts")
+    assert built.code == 1 and "error[placeholder]" in built.err

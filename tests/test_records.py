@@ -7,15 +7,11 @@ import re
 
 import pytest
 import yaml
-from conftest import ARTICLE, REPO, parse_page
+from conftest import ARTICLE, RECORD_YAML, REPO, parse_page
 
 from careleaf.directives import FREQUENCY_WORDS
 
-RECORD = """\
-name: Gabapentin
-brand_names: [Neurontin]
-class: Anticonvulsant
-summary: For epilepsy and nerve pain.
+EFFECTS = """\
 side_effects:
   - name: Feeling sleepy
     frequency: very-common
@@ -23,24 +19,30 @@ side_effects:
     action: self-care
     advice: Do not drive.
     tags: [sleep]
-    sources: [label]
+    sources: [{id: pi, section: "6.1", checked: 2026-01-10}]
   - name: Muscle jerks
-    frequency: not-known
+    frequency: common
     seriousness: mild
     action: doctor
     tags: [muscle]
-    sources: [label]
+    sources: [{id: pi, section: "6.1", checked: 2026-01-10}]
   - name: Slow or shallow breathing
     frequency: rare
     seriousness: serious
     action: emergency
     tags: [breathing]
-    sources: [label]
-facts:
-  effect_on_muscles: {label: Effect on muscles, text: Not a relaxant., sources: [label]}
-sources:
-  - {id: label, title: Neurontin prescribing information, publisher: Pfizer}
+    sources: [{id: pi, section: "5.7", checked: 2026-01-10}]
 """
+FACTS = """\
+facts:
+  effect_on_muscles: {label: Effect on muscles, text: Not a relaxant., sources: [pi]}
+sources:
+  - {id: pi, type: label, title: Neurontin prescribing information, publisher: Pfizer}
+"""
+_start = RECORD_YAML.index("side_effects:")
+_end = RECORD_YAML.index("pregnancy:")
+RECORD = RECORD_YAML[:_start] + EFFECTS + RECORD_YAML[_end:].replace(
+    "sources:\n  - {id: smpc", FACTS + "  - {id: smpc")
 REC = "content/medicines/gabapentin.yaml"
 ART = "content/articles/gabapentin-twitching.md"
 
@@ -59,7 +61,8 @@ def test_bundled_hub_words_every_frequency_as_leaflets_do(bundled_site):
         for effect in record["side_effects"]:
             words = FREQUENCY_WORDS[effect["frequency"]]
             assert words[0].lower() + words[1:] in by_name[effect["name"]], effect["name"]
-        cards = page.xpath("//div[starts-with(@class,'care-card')]/@class")
+        cards = page.xpath("//section[h2/@id='side-effects']/div[starts-with(@class,'care-card ')]"
+                           "/@class")
         assert cards[0] == "care-card care-card--emergency"  # emergency ones first
         assert "Yellow Card" in page.text_content()
 
@@ -72,10 +75,10 @@ def test_hub_groups_by_tier_in_site_words(make_site, cli):
     titles = [t.text_content() for t in page.xpath("//h3[@class='care-card__title']")]
     assert titles[0].startswith("Emergency advice:")
     assert [t.split(": ", 1)[1].split(" if")[0].split(" for")[0] for t in titles] == [
-        "Call 999 or go to A&E now", "Contact a doctor or call 111 now",
-        "Manage it yourself or ask a pharmacist"]
+        "Call 999 or go to A&E (the emergency department) now", "Call a doctor or 111 now",
+        "Manage it yourself or ask a pharmacist"]  # the UK region's words
     refs = page.xpath("//section[@class='references']//li/@id")
-    assert refs == ["ref-label"]
+    assert set(refs) == {"ref-pi", "ref-smpc"}
 
 
 def test_side_effects_directive_builds_the_table_from_the_record(make_site, cli):
@@ -89,10 +92,10 @@ def test_side_effects_directive_builds_the_table_from_the_record(make_site, cli)
     rows = [[c.text_content() for c in tr] for tr in table.xpath("./tbody/tr")]
     assert [r[0] for r in rows] == ["Slow or shallow breathing", "Muscle jerks", "Feeling sleepy"]
     assert rows[2][1] == "May affect more than 1 in 10 people"
-    assert rows[0][2].startswith("Call 999 or go to A&E now.")
+    assert rows[0][2].startswith("Call 999 or go to A&E (the emergency department) now.")
     assert table.xpath("./tbody/tr/th[@scope='row']") and table.getparent().get("role") == "region"
     # the record's source is cited, so it is in the article's references
-    assert page.xpath("//section[@class='references']//li[@id='ref-label']")
+    assert page.xpath("//section[@class='references']//li[@id='ref-pi']")
 
 
 def test_filtered_and_compare_directives(make_site, cli):
@@ -153,8 +156,8 @@ def test_directive_errors_name_file_and_line(case, make_site, cli):
 @pytest.mark.parametrize(("old", "new", "code", "needle"), [
     ("frequency: rare", "frequency: sometimes", "schema-value", "frequency: sometimes"),
     ("action: doctor", "action: gp", "schema-value", "action: gp"),
-    ("    sources: [label]\n  - name: Slow", "    sources: [lable]\n  - name: Slow",
-     "citation-unresolved", "sources: [lable]"),
+    ("{id: pi, section: \"5.7\"", "{id: ip, section: \"5.7\"", "citation-unresolved",
+     "id: ip"),
 ])
 def test_record_errors_name_file_and_line(make_site, cli, old, new, code, needle):
     text = RECORD.replace(old, new, 1)
@@ -166,6 +169,11 @@ def test_record_errors_name_file_and_line(make_site, cli, old, new, code, needle
 
 
 GLOSSARY = """\
+author: a-writer
+reviewed_by: a-reviewer
+last_reviewed: 2026-01-10
+next_review: 2027-01-10
+terms:
 - term: Myoclonus
   id: myoclonus
   aliases: [muscle jerks]
@@ -185,7 +193,8 @@ def test_glossary_marks_only_the_first_use_on_each_page(make_site, cli):
     root = make_site({ART: ARTICLE.replace("Gabapentin can cause jerks [@label].", body),
                       "content/glossary.yaml": GLOSSARY.replace(
                           "  sources: [label]\n", "  sources: [label-b]\n"),
-                      "content/bibliography.yaml": "- {id: label-b, title: T, publisher: P}\n"})
+                      "content/bibliography.yaml":
+                          "- {id: label-b, type: study, title: T, publisher: P}\n"})
     out = root / "_site"
     result = cli("--root", str(root), "build", "--out", str(out))
     assert result.code == 0, result.err
@@ -217,7 +226,7 @@ def test_bundled_glossary_has_the_required_terms(bundled_site):
 def test_glossary_errors(make_site, cli, text, code):
     root = make_site({"content/glossary.yaml": text})
     result = cli("--root", str(root), "check")
-    assert result.code == 1 and f"content/glossary.yaml:10:1: error[{code}]" in result.err, \
+    assert result.code == 1 and f"content/glossary.yaml:15:1: error[{code}]" in result.err, \
         result.err
 
 
@@ -231,14 +240,18 @@ def test_structured_data(bundled_site):
     page = article["MedicalWebPage"]
     assert page["about"][0] == {"@type": "Drug", "name": "Gabapentin",
                                 "url": "https://example.org/medicines/gabapentin/"}
-    assert page["lastReviewed"] == "2026-11-21" and page["reviewedBy"]["name"]
+    assert page["lastReviewed"] and page["author"]["name"] == "Careleaf editorial team"
+    assert "reviewedBy" not in page  # no clinician has reviewed it: none is claimed
     assert page["medicalAudience"] == {"@type": "MedicalAudience", "audienceType": "Patient"}
     assert len(page["citation"]) >= 5 and all(c["name"] for c in page["citation"])
     assert {"FAQPage", "BreadcrumbList"} <= set(article)
 
     drug = ld(parse_page(bundled_site / "medicines/amitriptyline/index.html"))["Drug"]
     assert drug["nonProprietaryName"] == "Amitriptyline"
-    assert drug["proprietaryName"] and drug["drugClass"]["name"] == "Tricyclic antidepressant"
+    assert drug["drugClass"]["name"] == "Tricyclic antidepressant"
+    assert "proprietaryName" not in drug  # sold under its generic name in the UK
+    gabapentin = ld(parse_page(bundled_site / "medicines/gabapentin/index.html"))["Drug"]
+    assert "Neurontin" in gabapentin["proprietaryName"]  # the site's region's brands
     assert drug["adverseOutcome"] and drug["seriousAdverseOutcome"]
     names = {o["name"] for o in drug["seriousAdverseOutcome"]}
     assert any("serotonin" in n for n in names)
