@@ -34,7 +34,8 @@ class Diagnostic:
     def format(self) -> str:
         text = f"{self.path}:{self.line}:{self.col}: {self.severity}[{self.code}]: {self.message}"
         if self.hint:
-            text += f"\n  hint: {self.hint}"
+            # a YAML example in a hint keeps its shape, indented under "hint:"
+            text += "\n  hint: " + self.hint.replace("\n", "\n        ")
         return text
 
 

@@ -202,12 +202,17 @@ class TableBuilder:
                 "emergency": tiers.emergency}
 
     def _table(self, caption: str, headers: list[str], kind: str) -> tuple:
-        table = etree.Element("table", {"class": f"data-table data-table--{kind}"})
+        """A table whose rows become stacked cards on a phone (style.css). Changing a
+        table's CSS display drops its semantics in some browsers, so the roles are
+        written out, and each cell carries its column's name for the card's label."""
+        table = etree.Element("table", {"class": f"data-table data-table--{kind}",
+                                        "role": "table"})
         _text(table, "caption", caption)
-        head = etree.SubElement(etree.SubElement(table, "thead"), "tr")
+        head = etree.SubElement(etree.SubElement(table, "thead", {"role": "rowgroup"}), "tr",
+                                {"role": "row"})
         for header in headers:
-            _text(head, "th", header)
-        return table, etree.SubElement(table, "tbody"), headers
+            _text(head, "th", header, role="columnheader")
+        return table, etree.SubElement(table, "tbody", {"role": "rowgroup"}), headers
 
     def side_effects(self, directive: Directive) -> etree.Element:
         record = self.records[directive.medicines[0]]
@@ -228,10 +233,11 @@ class TableBuilder:
         table, body, headers = self._table(
             caption, ["Side effect", "How common", "What to do"], "side-effects")
         for effect in effects:
-            row = etree.SubElement(body, "tr", {"class": f"tier-{effect.action}"})
-            _text(row, "td", effect.name, **{"data-label": headers[0]})
-            _text(row, "td", FREQUENCY_WORDS[effect.frequency], **{"data-label": headers[1]})
-            what = etree.SubElement(row, "td", {"data-label": headers[2]})
+            row = etree.SubElement(body, "tr", {"class": f"tier-{effect.action}", "role": "row"})
+            _text(row, "th", effect.name, scope="row", role="rowheader")
+            _text(row, "td", FREQUENCY_WORDS[effect.frequency], role="cell",
+                  **{"data-label": headers[1]})
+            what = etree.SubElement(row, "td", {"data-label": headers[2], "role": "cell"})
             tier = _text(what, "strong", f"{self.tiers[effect.action]}.")
             if effect.action == "emergency":
                 tier.set("class", "tier-label tier-label--emergency")
@@ -251,10 +257,10 @@ class TableBuilder:
         table, body, headers = self._table(caption, ["Feature", *names], "compare")
         for row_key in directive.options["rows"].split(","):
             label = BUILT_IN_ROWS.get(row_key) or chosen[0].facts[row_key].label
-            row = etree.SubElement(body, "tr")
-            _text(row, "td", label, **{"data-label": headers[0]})
+            row = etree.SubElement(body, "tr", {"role": "row"})
+            _text(row, "th", label, scope="row", role="rowheader")
             for header, record in zip(headers[1:], chosen, strict=True):
-                cell = etree.SubElement(row, "td", {"data-label": header})
+                cell = etree.SubElement(row, "td", {"data-label": header, "role": "cell"})
                 self._row(cell, row_key, record)
         return table
 

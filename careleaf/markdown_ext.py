@@ -325,8 +325,13 @@ ALLOWED_ATTRIBUTES = {
     "div": {"role", "tabindex"},
     "img": {"src", "alt", "width", "height"},
     "ol": {"start"},
-    "th": {"scope", "colspan", "rowspan"},
-    "td": {"colspan", "rowspan"},
+    # tables built from records keep their roles and column labels (directives._table)
+    "table": {"role"},
+    "thead": {"role"},
+    "tbody": {"role"},
+    "tr": {"role"},
+    "th": {"scope", "colspan", "rowspan", "role"},
+    "td": {"colspan", "rowspan", "role", "data-label"},
 }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -52,6 +52,23 @@ Slug = Annotated[str, Field(pattern=SLUG_PATTERN)]
 
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False, populate_by_name=True)
+    # an optional key left empty counts as left out; SiteConfig opts out, since a blank
+    # `emergency:` there is an error, not a wish for the default
+    EMPTY_IS_ABSENT: ClassVar[bool] = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_is_absent(cls, data: Any) -> Any:
+        """An optional key left empty (`uses:` with nothing under it) is the same as a key
+        left out, so the check that wants it names it (record-section-missing), rather
+        than a type error about nothing."""
+        if not isinstance(data, dict) or not cls.EMPTY_IS_ABSENT:
+            return data
+        optional = {name for name, info in cls.model_fields.items() if not info.is_required()}
+        optional |= {info.alias for name, info in cls.model_fields.items()
+                     if info.alias and name in optional}
+        return {key: value for key, value in data.items()
+                if not (value is None and key in optional)}
 
 
 SourceType = Literal[
@@ -365,6 +382,8 @@ class Region(Model):
     help. `region: UK` or `region: US` takes Careleaf's built-in set (careleaf/regions.py);
     a mapping gives another region's, or `preset: UK` with some keys changed."""
 
+    EMPTY_IS_ABSENT: ClassVar[bool] = False
+
     code: RegionCode
     name: Text
     emergency_number: Annotated[str, Field(min_length=2, description="e.g. 999, 911, 112")]
@@ -497,6 +516,8 @@ CheckLevel = Literal["error", "warning", "off"]
 class SiteConfig(Model):
     """`site.yaml`. The texts that give phone numbers (the emergency line, callout titles,
     side-effect tiers, the get-help card) come from `region` unless site.yaml sets them."""
+
+    EMPTY_IS_ABSENT: ClassVar[bool] = False
 
     title: Text
     tagline: Text

@@ -275,7 +275,7 @@ def _record_sections(record: MedicineRecord, data: YamlData, path: Path, config:
                      "record-section-missing",
                      f"the record has no '{name}' section, which every medicine page must "
                      "have (site.yaml medicine_sections)",
-                     "add it, with its sources; for example: " + SECTION_HINTS.get(
+                     "add it, with its sources; for example:\n" + SECTION_HINTS.get(
                          name, f"{name.split('.')[-1]}:\n  - {{text: ..., sources: [...]}}"))
 
 

@@ -115,6 +115,62 @@ def test_no_horizontal_scroll_at_320px_and_tables_scroll_in_their_own_region(
     assert problems == []
 
 
+CELLS_OUTSIDE = """() => {
+  const width = document.documentElement.clientWidth, out = [];
+  for (const cell of document.querySelectorAll('.data-table th, .data-table td')) {
+    const box = cell.getBoundingClientRect();
+    if (box.width && (box.left < 0 || box.right > width + 0.5))
+      out.push(`${cell.innerText.slice(0, 20)}: ${Math.round(box.left)}-${Math.round(box.right)}`);
+  }
+  return [document.querySelectorAll('.data-table td').length, out];
+}"""
+
+
+def test_side_effect_and_comparison_tables_stack_into_cards_at_375px(browser, served_site):
+    """Every cell of a side-effects or comparison table lies inside a 375 px viewport, each
+    labelled with its column; the table keeps its roles; emergency rows are marked by a
+    label, not by colour alone."""
+    base, out = served_site
+    page = browser.new_page(viewport={"width": 375, "height": 740})
+    problems, cells = [], 0
+    for path in site_paths(out):
+        page.goto(base + path)
+        count, outside = page.evaluate(CELLS_OUTSIDE)
+        cells += count
+        problems += [f"{path}: {cell}" for cell in outside]
+        for cell in page.locator(".data-table td[data-label]").all()[:3]:
+            label = cell.evaluate("c => getComputedStyle(c, '::before').content")
+            assert label.strip('"') == cell.get_attribute("data-label"), path
+    assert cells >= 20
+    page.goto(base + "/articles/gabapentin-muscle-twitching/")
+    table = page.locator(".data-table--side-effects").first
+    assert table.get_attribute("role") == "table"
+    assert page.get_by_role("table").count() >= 1
+    assert page.get_by_role("row").count() >= 3 and page.get_by_role("cell").count() >= 4
+    emergency = page.locator("tr.tier-emergency .tier-label--emergency")
+    if emergency.count():
+        assert emergency.first.inner_text().strip()
+    assert axe_violations(page) == []
+    page.close()
+    assert problems == []
+
+
+def test_printed_medicine_and_comparison_pages_keep_help_dates_and_sources(
+        browser, served_site):
+    base, out = served_site
+    page = browser.new_page()
+    page.emulate_media(media="print")
+    compare = next(p for p in site_paths(out) if p.startswith("/compare/") and p != "/compare/")
+    for path in ("/medicines/amitriptyline/", compare):
+        page.goto(base + path)
+        for selector in ("[data-careleaf=urgent-help]", "[data-careleaf=review-dates]",
+                         ".references", "[data-careleaf=disclaimer]"):
+            assert page.locator(selector).first.is_visible(), (path, selector)
+    page.goto(base + "/medicines/amitriptyline/")
+    assert page.locator("[data-careleaf=overdose]").is_visible()
+    page.close()
+
+
 FOCUS_STYLE = """() => { const el = document.activeElement; const s = getComputedStyle(el);
   return {tag: el.tagName, text: (el.innerText || '').slice(0, 40),
           visible: (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0)
