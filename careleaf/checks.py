@@ -117,6 +117,15 @@ def review_dates(path: Path, lines: YamlData, review: Review, config: SiteConfig
                      f"published ({review.published}) is after last_reviewed "
                      f"({review.last_reviewed})", "a page is reviewed when it is published: "
                      "set last_reviewed to the publication date or later")
+    for index, correction in enumerate(review.corrections):
+        where = lines.line_of(("corrections", index, "date"))
+        if correction.date > today:
+            report.error(path, where, "review-future", f"the correction dated "
+                         f"{correction.date} is in the future", "date it the day you made it")
+        elif review.published is not None and correction.date < review.published:
+            report.error(path, where, "review-order", f"the correction dated "
+                         f"{correction.date} is before the page was published "
+                         f"({review.published})", "date it the day you made it")
     if review.next_review <= review.last_reviewed:
         report.error(path, lines.line_of(("next_review",)), "review-order",
                      f"next_review ({review.next_review}) is not after last_reviewed "

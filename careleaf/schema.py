@@ -108,6 +108,15 @@ PersonId = Annotated[str, Field(pattern=SLUG_PATTERN,
                                 description="An id from content/people.yaml.")]
 
 
+class Correction(Model):
+    """A dated note of a mistake corrected on the page, shown to readers."""
+
+    date: Date
+    text: Annotated[str, Field(min_length=10, description=(
+        "What was wrong and what the page says now, e.g. 'We corrected the usual starting "
+        "dose of ... (it is 10mg, not 25mg).'"))]
+
+
 class ArticleMeta(Model):
     """Front matter of `content/articles/*.md`."""
 
@@ -130,6 +139,8 @@ class ArticleMeta(Model):
     last_reviewed: Date
     next_review: Date
     sources: list[Source] = []
+    corrections: Annotated[list[Correction], Field(
+        description="Mistakes corrected since publication, each dated; shown on the page.")] = []
     slug: Annotated[Slug | None, Field(description="Defaults to the file name.")] = None
     draft: StrictBool = False
 
@@ -309,6 +320,8 @@ class MedicineRecord(Model):
         Field(description="Extra rows for comparison tables, keyed by row name."),
     ] = {}
     sources: Annotated[list[Source], Field(description="Sources only this record cites.")] = []
+    corrections: Annotated[list[Correction], Field(
+        description="Mistakes corrected since publication, each dated; shown on the page.")] = []
 
 
 # Every section a record can have, in the NHS order the medicine page shows them.
@@ -375,6 +388,8 @@ class Glossary(Model):
     last_reviewed: Date
     next_review: Date
     terms: Annotated[list[GlossaryEntry], Field(min_length=1)]
+    sources: Annotated[list[Source], Field(
+        description="Sources only the glossary cites; shared ones live in bibliography.yaml.")] = []
 
 
 class Region(Model):

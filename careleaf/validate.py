@@ -53,6 +53,7 @@ class Review:
     last_reviewed: dt.date
     next_review: dt.date
     published: dt.date | None = None
+    corrections: tuple = ()  # schema.Correction, in file order
 
 
 @dataclass(frozen=True)
@@ -436,7 +437,8 @@ def review_of(item: Any, data: YamlData, path: Path, people: dict[str, Person],
     if not ok or author is None:
         return None
     return Review(author, reviewer, item.last_reviewed, item.next_review,
-                  getattr(item, "published", None))
+                  getattr(item, "published", None),
+                  tuple(getattr(item, "corrections", ())))
 
 
 def unreviewed(path: Path, line: int, config: SiteConfig, report: Report) -> None:
@@ -512,7 +514,8 @@ def _glossary(file: tuple[Path, YamlData] | None, bibliography: dict[str, Source
     review = review_of(glossary, data, path, people, config, report)
     citations = ((("terms", index), [c.id for c in entry.sources])
                  for index, entry in enumerate(glossary.terms))
-    references = cited_references(citations, [], bibliography, data, path, report)
+    references = cited_references(citations, glossary.sources, bibliography, data, path,
+                                  report)
     if references is None or review is None:
         return None
     entries = tuple(sorted(glossary.terms, key=lambda e: e.term.casefold()))

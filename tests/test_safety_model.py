@@ -353,3 +353,24 @@ def test_due_lists_comparisons(bundled_site, cli):
     items = json.loads(result.out)["items"]
     kinds = {item["kind"] for item in items}
     assert kinds == {"article", "medicine", "glossary", "comparison"}, kinds
+
+
+def test_corrections_are_dated_and_shown_newest_first(make_site, cli):
+    corrections = ("corrections:\n"
+                   "  - {date: 2026-02-01, text: We corrected the dose in the first answer.}\n"
+                   "  - {date: 2026-03-05, text: We added that jerks can start at any dose.}\n")
+    article = ARTICLE.replace("sources:\n", corrections + "sources:\n", 1)
+    root = make_site({ART: article})
+    result = cli("--root", str(root), "build")
+    assert result.code == 0, result.err
+    doc = parse_page(root / "_site/articles/gabapentin-twitching/index.html")
+    items = [" ".join(li.text_content().split())
+             for li in doc.xpath("//ul[@class='corrections']/li")]
+    assert items == ["5 March 2026: We added that jerks can start at any dose.",
+                     "1 February 2026: We corrected the dose in the first answer."]
+    future = (TODAY + dt.timedelta(days=2)).isoformat()
+    early = article.replace("2026-02-01", "2025-12-01").replace("2026-03-05", future)
+    result = cli("--root", str(make_site({ART: early})), "check")
+    assert result.code == 1
+    assert f"{ART}:{line_of(early, '2025-12-01')}:1: error[review-order]" in result.err
+    assert f"{ART}:{line_of(early, future)}:1: error[review-future]" in result.err
