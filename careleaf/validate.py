@@ -258,6 +258,19 @@ SECTION_HINTS = {
 }
 
 
+def section_example(name: str) -> str:
+    """A YAML example of a record section, nested under its parents: `uses.licensed` ->
+    "uses:\n  licensed:\n    - {text: ..., sources: [...]}"."""
+    if name in SECTION_HINTS:
+        return SECTION_HINTS[name]
+    *parents, last = name.split(".")
+    lines = [f"{'  ' * depth}{key}:" for depth, key in enumerate(parents)]
+    pad = "  " * len(parents)
+    if last == "missed_dose":
+        return "\n".join([*lines, f"{pad}{last}: {{text: ..., sources: [...]}}"])
+    return "\n".join([*lines, f"{pad}{last}:", f"{pad}  - {{text: ..., sources: [...]}}"])
+
+
 def _record_sections(record: MedicineRecord, data: YamlData, path: Path, config: SiteConfig,
                      report: Report) -> None:
     """Every section site.yaml requires (all, by default) must be there and not empty."""
@@ -276,8 +289,7 @@ def _record_sections(record: MedicineRecord, data: YamlData, path: Path, config:
                      "record-section-missing",
                      f"the record has no '{name}' section, which every medicine page must "
                      "have (site.yaml medicine_sections)",
-                     "add it, with its sources; for example:\n" + SECTION_HINTS.get(
-                         name, f"{name.split('.')[-1]}:\n  - {{text: ..., sources: [...]}}"))
+                     "add it, with its sources; for example:\n" + section_example(name))
 
 
 SELF_HARM_RE = re.compile(r"suicid|self[- ]harm|harm(?:ing)? (?:yourself|themselves)|"
@@ -651,6 +663,26 @@ def _references(doc: Document, meta: ArticleMeta, bibliography: dict[str, Source
     return tuple(refs)
 
 
+def _callout_body(doc: Document, line: int, text: str, after: list[str],
+                  report: Report) -> None:
+    """A callout holds the lines under it indented by 4 spaces; with fewer, the box is
+    published empty and its text printed below it."""
+    def indent(line: str) -> int:
+        return len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip(" "))
+
+    body = next((t for t in after if t.strip()), None)
+    needed = indent(text) + 4  # a callout inside a list needs its own 4 more
+    if body is not None and indent(body) >= needed:
+        return
+    has = indent(body) if body is not None else 0
+    found = (f"the next line is indented by {has} space{'s' * (has != 1)}, not {needed}"
+             if has else "nothing under it is indented")
+    report.error(doc.path, line, "callout-empty",
+                 f"'{text.strip()}' would be published as an empty box: {found}",
+                 "indent every line of the callout by 4 spaces, for example:\n"
+                 f"{text.strip()}\n    - a line of the callout")
+
+
 def _check_body(doc: Document, known: _Known, report: Report) -> set[str]:
     """Markdown conventions that would otherwise fail quietly. Returns the medicines whose
     records the page embeds as tables."""
@@ -669,14 +701,24 @@ def _check_body(doc: Document, known: _Known, report: Report) -> set[str]:
                          f"unknown callout '!!! {match.group(1)}'"
                          f"{did_you_mean(match.group(1), CALLOUT_KINDS)}",
                          f"callouts are: {', '.join(CALLOUT_KINDS)}")
+    for index, (line, text) in enumerate(lines):
+        if CALLOUT_RE.match(text):
+            _callout_body(doc, line, text, [t for _, t in lines[index + 1:]], report)
     for index, (_, text) in enumerate(lines):
         if index == 0 or not TABLE_RULE_RE.match(text) or "|" not in lines[index - 1][1]:
             continue
         header_line, above = lines[index - 1][0], [t for _, t in lines[: index - 1]]
         if above and above[-1].strip():
-            report.error(doc.path, header_line, "table-not-separated",
-                         "this table starts right under a line of text, so it would not "
-                         "be shown as a table", "leave a blank line above the table")
+            if above[-1].lstrip().startswith(CAPTION_PREFIX):
+                report.error(doc.path, header_line, "table-not-separated",
+                             "the caption is right above the table, so the caption and "
+                             "the table are read as one paragraph of text: no table is shown",
+                             "leave a blank line between the caption line and the table")
+            else:
+                report.error(doc.path, header_line, "table-not-separated",
+                             "this table starts right under a line of text, so the two are "
+                             "read as one paragraph and no table is shown",
+                             "leave a blank line above the table")
             continue
         while above and not above[-1].strip():
             above.pop()

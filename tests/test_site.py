@@ -231,3 +231,31 @@ def test_internal_links_resolve(bundled_site):
             assert file.is_file(), (path, href)
             if anchor:
                 assert parse_page(file).xpath(f"//*[@id='{anchor}']"), (path, href)
+
+
+def test_references_have_one_back_link_or_lettered_links(make_site, cli):
+    """One place cited: one back-link. Several: a b c ..., each to its own place and each
+    with a name that says where it goes."""
+    from conftest import ARTICLE
+
+    article = ARTICLE.replace("Gabapentin can cause jerks [@label].",
+                              "Gabapentin can cause jerks [@label].\n\nThey can start late "
+                              "[@label].\n\nThey stop when the dose is lowered [@label].")
+    article = article.replace("sources:\n", "sources:\n  - {id: other, type: study, title: "
+                              "A study, publisher: A journal}\n", 1).replace(
+        "Gabapentin can cause jerks [@label].", "Gabapentin can cause jerks [@label][@other].")
+    root = make_site({"content/articles/gabapentin-twitching.md": article})
+    result = cli("--root", str(root), "build")
+    assert result.code == 0, result.err
+    page = parse_page(root / "_site/articles/gabapentin-twitching/index.html")
+    label = page.xpath("//li[@id='ref-label']//span[@class='references__back']/a")
+    assert [a.xpath("string(text())") for a in label] == ["a", "b", "c"]
+    names = [" ".join(a.text_content().split()) for a in label]
+    assert names[1] == "Back to place b of 3 where reference 1 is cited"
+    targets = [a.get("href")[1:] for a in label]
+    assert len(set(targets)) == 3
+    for target in targets:
+        assert page.xpath(f"//*[@id='{target}']/ancestor::sup")
+    other = page.xpath("//li[@id='ref-other']//span[@class='references__back']/a")
+    assert len(other) == 1 and other[0].get("aria-label") == (
+        "Back to where reference 2 is cited")
