@@ -259,3 +259,31 @@ def test_references_have_one_back_link_or_lettered_links(make_site, cli):
     other = page.xpath("//li[@id='ref-other']//span[@class='references__back']/a")
     assert len(other) == 1 and other[0].get("aria-label") == (
         "Back to where reference 2 is cited")
+
+
+@pytest.mark.parametrize("contact", ["contact:\n  email: corrections@example.org\n",
+                                     "contact:\n  url: https://example.org/report\n"])
+def test_every_medical_page_links_to_report_a_problem(make_site, cli, contact):
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    from conftest import SITE_YAML
+
+    site = SITE_YAML.replace("contact:\n  email: corrections@example.org\n", contact)
+    root = make_site({"site.yaml": site})
+    result = cli("--root", str(root), "build")
+    assert result.code == 0, result.err
+    for path, title in (("articles/gabapentin-twitching", "Gabapentin and twitching"),
+                        ("medicines/gabapentin", "Gabapentin")):
+        page = parse_page(root / "_site" / path / "index.html")
+        links = page.xpath("//p[@class='report-problem']/a")
+        assert len(links) == 1, path
+        href = links[0].get("href")
+        if "email" in contact:
+            parts = urlsplit(href)
+            assert parts.scheme == "mailto" and parts.path == "corrections@example.org"
+            query = parse_qs(parts.query)
+            assert title in query["subject"][0]
+            assert f"https://example.org/{path}/" in unquote(query["body"][0])
+        else:
+            assert href == "https://example.org/report"
+    assert not page.xpath("//form[@method='post']")
