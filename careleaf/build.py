@@ -32,7 +32,14 @@ from .progress import no_progress
 from .render import asset_versions, render
 from .urls import Urls
 from .validate import Content, validate
-from .write import Sink, built_from, check_output_folder, open_sink, output_manifest
+from .write import (
+    Sink,
+    built_from,
+    check_output_folder,
+    open_sink,
+    output_manifest,
+    static_files,
+)
 
 
 @dataclass(frozen=True)
@@ -104,8 +111,10 @@ def build(
         inputs = inputs_digest(project, today, drafts)
         # up to date only if nothing went in changed, and nothing in the folder was
         # edited, added or deleted since Careleaf wrote it
+        recorded = outputs.get(str(project.out).encode(),
+                               valid=lambda value: isinstance(value, str))
         if cache and built_from(project.out) == inputs and \
-                outputs.get(str(project.out).encode()) == output_manifest(project.out):
+                recorded == output_manifest(project.out):
             return BuildResult(None, (), report, project.out, (), up_to_date=True)
 
     def memo(name: str) -> Memo:
@@ -113,6 +122,7 @@ def build(
 
     parsed, content = load_content(project, report, drafts=drafts, jobs=jobs,
                                    progress=progress, cache=cache, write=write, memo=memo)
+    static_files(project, report)  # a link out of the site is refused by `check` too
     stats = check_content(content, parsed, config, today, report,
                           drafts_published=write and drafts and search)
     if write and drafts and search:
@@ -135,7 +145,8 @@ def build(
     sink = open_sink(project, report, search=search) if write else Sink()
     try:
         pages = render(site, project.templates, versions, report, sink, progress,
-                       reuse=lambda output: reuse.get(output, prints[output]))
+                       reuse=lambda output: reuse.get(output, prints[output]),
+                       jobs=jobs if jobs is not None else (os.cpu_count() or 1))
         for extra in index_files(site):
             sink.add(extra)
         check_links(site, pages, set(sink.paths), list(versions), report)

@@ -12,10 +12,13 @@ depends on, so a build that uses it gives exactly the bytes a clean build gives.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import pickle
+import sys
 import time
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -70,23 +73,58 @@ def tree_digest(paths: list[Path], root: Path) -> str:
     return digest(*parts)
 
 
-def _load(file: Path, *, touch: bool) -> Any | None:
-    """A cached value, or None when it is missing or unreadable (then it is recomputed)."""
+def notice(message: str) -> None:
+    """Something the editor should know that does not stop the build."""
+    with contextlib.suppress(OSError):
+        print(f"notice: {message}", file=sys.stderr)
+
+
+def _load(file: Path, *, touch: bool, valid: Callable[[Any], bool] = lambda value: True
+          ) -> Any | None:
+    """A cached value, or None when there is none. A damaged or foreign entry (any file at
+    all can sit in the cache folder) is discarded with a notice, and recomputed."""
     try:
-        value = pickle.loads(file.read_bytes())
-        if touch:
-            file.touch()  # recently used: kept by ParseCache.prune()
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        data = file.read_bytes()
+    except OSError:
         return None
+    try:
+        value = pickle.loads(data)
+        problem = None if valid(value) else f"it holds a {type(value).__name__}, not what " \
+            "Careleaf stored there"
+    except Exception as exc:  # noqa: BLE001 - unpickling garbage can raise anything
+        value, problem = None, f"{type(exc).__name__}: {exc}"[:200]
+    if problem is not None:
+        notice(f"the build cache entry {file} could not be used ({problem}); it was "
+               "discarded and will be rebuilt")
+        if touch:  # a build, not `check`, which writes nothing
+            with contextlib.suppress(OSError):
+                file.unlink()
+        return None
+    if touch:
+        with contextlib.suppress(OSError):
+            file.touch()  # recently used: kept by ParseCache.prune()
     return value
 
 
+_unwritable: set[Path] = set()  # cache folders that could not be written, this process
+
+
 def _store(file: Path, value: Any) -> None:
-    """Write through a temporary file, so a reader never sees half an entry."""
-    file.parent.mkdir(parents=True, exist_ok=True)
+    """Write through a temporary file, so a reader never sees half an entry. A cache that
+    cannot be written (a read-only site folder, a full disk) is only a slower build."""
+    if file.parent in _unwritable:
+        return
     temporary = file.with_name(f".{file.stem}.tmp")
-    temporary.write_bytes(pickle.dumps(value, protocol=5))
-    temporary.replace(file)
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_bytes(pickle.dumps(value, protocol=5))
+        temporary.replace(file)
+    except OSError as exc:
+        _unwritable.add(file.parent)
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
+        notice(f"the build cache cannot be written in {file.parent} "
+               f"({exc.strerror or exc}); building without it")
 
 
 PRUNE_EVERY = 3600.0  # seconds: `serve` looks for old entries once an hour, not every save
@@ -110,12 +148,13 @@ class ParseCache:
         return digest(self.context.encode(), path.relative_to(root).as_posix().encode(),
                       file_digest(path))
 
-    def get(self, key: str) -> Any | None:
+    def get(self, key: str, valid: Callable[[Any], bool] = lambda value: True) -> Any | None:
+        """The entry under `key`; one that `valid` refuses is discarded as damaged."""
         if not self.enabled:
             return None
         value = self._memory.get(key)
         if value is None:
-            value = _load(self.folder / f"{key}.pickle", touch=self.writable)
+            value = _load(self.folder / f"{key}.pickle", touch=self.writable, valid=valid)
         if value is not None:
             self.used.add(key)
             self._memory[key] = value
@@ -137,9 +176,10 @@ class ParseCache:
                 time.monotonic() - _pruned > PRUNE_EVERY:
             _pruned = time.monotonic()
             cutoff = time.time() - keep_days * 86400
-            for file in self.folder.glob("*.pickle"):
-                if file.stem not in self.used and file.stat().st_mtime < cutoff:
-                    file.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # a read-only folder keeps its entries
+                for file in self.folder.glob("*.pickle"):
+                    if file.stem not in self.used and file.stat().st_mtime < cutoff:
+                        file.unlink(missing_ok=True)
 
 
 class Memo:
@@ -164,13 +204,15 @@ class Memo:
         key = digest(self.namespace.encode(), self.engine.encode(), *parts)
         return self.folder / f"{key}.pickle"
 
-    def get(self, *parts: bytes) -> Any | None:
+    def get(self, *parts: bytes, valid: Callable[[Any], bool] = lambda value: True
+            ) -> Any | None:
+        """The value under `parts`; one that `valid` refuses is discarded as damaged."""
         if not self.enabled:
             return None
         file = self._file(parts)
         value = self._memory.get(file)
         if value is None:
-            value = _load(file, touch=self.writable)
+            value = _load(file, touch=self.writable, valid=valid)
             if value is not None:
                 self._memory[file] = value
         return value

@@ -84,9 +84,9 @@ def cmd_build(args: argparse.Namespace, *, write: bool = True) -> int:
         {"review-unreviewed"} if args.allow_unreviewed else ()))
     fmt = args.format
     if write and args.drafts and not args.allow_drafts:
-        print("error[drafts-built]: drafts belong in the preview, not in a folder you publish"
-              "\n  hint: preview them with `careleaf serve --drafts`; to build them into a "
-              "folder anyway (for a private review copy), add --allow-drafts",
+        print("careleaf: error[drafts-built]: drafts belong in the preview, not in a folder "
+              "you publish\n  hint: preview them with `careleaf serve --drafts`; to build "
+              "them into a folder anyway (for a private review copy), add --allow-drafts",
               file=sys.stderr)
         return EXIT_USAGE
     started = time.perf_counter()

@@ -37,6 +37,7 @@ _CHECKS = [
           "a safety text in site.yaml (disclaimer, emergency line) is empty or too short",
           False),
     Check("yaml-alias", E, "schema", "YAML anchors and aliases (&a, *a) are not allowed", False),
+    Check("yaml-duplicate-key", E, "schema", "a key given twice in one YAML mapping", False),
     Check("yaml-too-deep", E, "schema", "YAML nested deeper than limits.max_nesting", False),
     # 2. citations
     Check("citation-unresolved", E, "citations", "[@id] matches no source", False),

@@ -11,7 +11,8 @@ import langcodes
 
 from .codes import ADJUSTABLE, CHECKS
 from .diagnostics import BuildFailed, Report, did_you_mean
-from .gate import check_data
+from .discover import inside
+from .gate import check_data, normalise
 from .schema import SiteConfig
 from .sourcefile import YamlData, load_yaml, read_text, validate_model
 
@@ -65,7 +66,14 @@ def base_url_problem(value: object) -> tuple[str | None, str]:
 
 
 MIN_DISCLAIMER_WORDS = 12
+MIN_EMERGENCY_WORDS = 3  # "Call 999 now", not "999"
 PHONE_RE = re.compile(r"\d[\d\s-]{1,}\d|\b\d{3}\b")
+WORD_RE = re.compile(r"[^\W\d_]{2,}|\d+")  # words and numbers, not dots or dashes
+
+
+def _words(text: str) -> int:
+    """The words a reader sees: invisible characters and look-alike padding do not count."""
+    return len(WORD_RE.findall(normalise(text)))
 
 
 def _safety_texts(config: SiteConfig, data: YamlData, path: Path, report: Report) -> None:
@@ -74,13 +82,17 @@ def _safety_texts(config: SiteConfig, data: YamlData, path: Path, report: Report
     def problem(key: tuple, message: str, hint: str) -> None:
         report.error(path, data.line_of(key), "config-safety-text", message, hint)
 
-    if len(config.disclaimer.split()) < MIN_DISCLAIMER_WORDS:
+    if _words(config.disclaimer) < MIN_DISCLAIMER_WORDS:
         problem(("disclaimer",), "the medical disclaimer is empty or too short "
-                f"({len(config.disclaimer.split())} words)", "say in full sentences that the "
+                f"({_words(config.disclaimer)} words)", "say in full sentences that the "
                 "site gives general information, is not medical advice, and that readers "
                 "should ask a doctor or pharmacist who knows them")
     number = config.region.emergency_number
-    if number not in config.emergency:
+    if _words(config.emergency) < MIN_EMERGENCY_WORDS:
+        problem(("emergency",), f"the emergency line is too short to act on "
+                f"({_words(config.emergency)} words)", "say what to do in an emergency, with "
+                f"the number: e.g. '{config.region.emergency_line}'")
+    elif number not in config.emergency:
         problem(("emergency",), f"the emergency line does not give the emergency number "
                 f"({number}, {config.region.name})", "say what to do in an emergency, with "
                 f"the number: e.g. '{config.region.emergency_line}'")
@@ -96,6 +108,11 @@ def load_config(root: Path, report: Report) -> SiteConfig:
     if not path.is_file():
         report.error(path, 1, "config-missing", f"no {CONFIG_FILE} in {root}",
                      "run careleaf in a site folder, or point at one with --root DIR")
+        raise BuildFailed(report.items, EXIT_CONFIG)
+    if not inside(path, root):  # settings from anywhere on the machine, as for content
+        report.error(path, 1, "file-symlink", f"'{CONFIG_FILE}' is a link to "
+                     f"{path.resolve()}, outside the site folder",
+                     "copy the file into the site folder instead of linking to it")
         raise BuildFailed(report.items, EXIT_CONFIG)
     text = read_text(path, report)
     data = load_yaml(text, path, report) if text is not None else None
@@ -125,7 +142,8 @@ def load_config(root: Path, report: Report) -> SiteConfig:
     if config is not None and data is not None:
         _check_levels(config, data, path, report)
         _safety_texts(config, data, path, report)
-        check_data(path, data, config, report, skip=[("links",), ("checks",)])
+        # base_url has its own rule above; links and checks hold domains and codes
+        check_data(path, data, config, report, skip=[("links",), ("checks",), ("base_url",)])
     if config is None or report.errors:
         raise BuildFailed(report.items, EXIT_CONFIG)
     report.configure(config.checks, {"review-unreviewed": "warning"}

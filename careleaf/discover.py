@@ -94,6 +94,9 @@ def discover(content: Path, report: Report) -> Inventory:
         report.error(content, 1, "content-missing", "there is no content/ folder",
                      "create content/articles/ and put Markdown articles in it")
         return Inventory((), (), (), None, None, None, None)
+    if not inside(content, content.parent):
+        _refuse(content, content.parent, report)
+        return Inventory((), (), (), None, None, None, None)
 
     def collect(kind: str, suffix: str) -> tuple[Path, ...]:
         found = []

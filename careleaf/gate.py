@@ -41,20 +41,23 @@ from .sourcefile import YamlData
 SPAM_TRIGGER_RE = re.compile(
     r"pharm|drugstore|chemist|buy|order|purchase|cheap|deliver|shipping|prescri|\brx\b|"
     r"click", re.IGNORECASE)
+# Between the words of a phrase: spaces, or nothing at all ("canadianpharmacy", written
+# as one word, in a domain name, or with every letter spaced out and joined up again).
+GAP = r"[\s.\-]*"
 # Always spam, wherever they stand:
 SPAM_PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"\b(canadian|mexican|indian|offshore)\s+(pharmacy|pharmacies|drugstores?|"
+    (re.compile(rf"\b(canadian|mexican|indian|offshore){GAP}(pharmacy|pharmacies|drugstores?|"
                 r"chemists?)\b", re.IGNORECASE), "online-pharmacy advertising"),
     (re.compile(r"\b(buy|order|purchase)\s+(?!(?:your\s+|a\s+)?repeat\b)(?:\w+\s+){0,3}?"
                 r"(online|now|today|here|cheap|overnight)\b", re.IGNORECASE),
      "an offer to sell medicines"),
     (re.compile(r"\bcheap(?:est)?\s+(?!and\b|or\b|to\b|enough\b|as\b)[a-z]{4,}",
                 re.IGNORECASE), "'cheap <medicine>' sales language"),
-    (re.compile(r"\b(overnight|next[- ]day|discreet|worldwide)\s+(delivery|shipping)\b",
+    (re.compile(rf"\b(overnight|next[- ]?day|discreet|worldwide){GAP}(delivery|shipping)\b",
                 re.IGNORECASE), "delivery promises"),
     (re.compile(r"\bno\s+(?:doctor'?s?\s+)?(prescription|rx)\b(?!\s+(for|is|was|will|of)\b)",
                 re.IGNORECASE), "'no prescription' offers"),
-    (re.compile(r"\bclick\s+here\b", re.IGNORECASE), "'click here' link bait"),
+    (re.compile(rf"\bclick{GAP}here\b", re.IGNORECASE), "'click here' link bait"),
 ]
 # Spam only with a sales cue in the same sentence: "we never link to online pharmacies"
 # and "medicines you can buy without a prescription" are honest sentences.
@@ -84,9 +87,11 @@ UNSAFE_HTML: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"(?:\]\(|\bhref\s*=|\bsrc\s*=|<)\s*[\"']?\s*(javascript|vbscript|data|file)"
                 r"\s*(?::|&#0*58;?|&#x0*3a;?|&colon;)", re.IGNORECASE), "a {0}: URL"),
 ]
+IMAGE_IN_TEXT_RE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)")
 # An <img> may be typed in Markdown as ![alt](path); raw ones are refused above because a
 # raw tag can carry attributes (srcset, ...) that load from elsewhere.
-URL_IN_TEXT_RE = re.compile(r"(?:https?:|&#0*58;|&colon;)?(?://|[/\\]{2})[^\s<>\"'()\[\]]+"
+URL_IN_TEXT_RE = re.compile(r"(?:(?i:https?)?(?:&#0*58;|&#x0*3a;|&colon;)|(?i:https?):)?"
+                            r"(?://|[/\\]{2})[^\s<>\"'()\[\]]+"
                             r"|(?i:https?:[/\\]*[^\s<>\"'()\[\]]+)|\bwww\.[^\s<>\"'()\[\]]+")
 
 
@@ -95,9 +100,22 @@ URL_IN_TEXT_RE = re.compile(r"(?:https?:|&#0*58;|&colon;)?(?://|[/\\]{2})[^\s<>\
 INVISIBLE_RE = re.compile(
     "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
     "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\U000e0000-\U000e0fff]")
-SPACED_RE = re.compile(r"\b(?:\w[ .\-_*·•]){2,}\w\b")
+SPACED_RE = re.compile(r"\b(?:\w[ .\-·•]){2,}\w\b")
 WHITESPACE_RE = re.compile(r"\s+")
 TAG_RE = re.compile(r"</?[a-zA-Z][^>]*>")
+# Markdown emphasis and code marks: a reader of the page never sees them, and a reader of
+# a record's plain text reads past them ("canadian *pharmacy*", "c**anadian**").
+MARKUP_RE = re.compile(r"[*_~`]+")
+
+
+def _join_spaced(match: re.Match[str]) -> str:
+    """Letters spaced out are one word: "c a n a d i a n" is "canadian". When the run mixes
+    separators ("c-a-n-a-d-i-a-n p-h-a-r-m-a-c-y"), the odd one out is a word gap."""
+    run = match.group(0)
+    letters, gaps = run[0::2], run[1::2]
+    usual = max(set(gaps), key=gaps.count)
+    return letters[0] + "".join(("" if gap == usual else " ") + letter
+                                for gap, letter in zip(gaps, letters[1:], strict=True))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -111,15 +129,21 @@ def _latin(char: str) -> str:
     return char
 
 
+def _to_latin(text: str) -> str:
+    if text.isascii():
+        return text
+    return "".join(_latin(c) if c > "\x7f" and c.isalpha() else c for c in text)
+
+
 def normalise(text: str) -> str:
     """What a reader perceives: entities decoded, NFKC, invisible characters removed,
     look-alike letters mapped to Latin, spaced-out letters joined, whitespace folded."""
-    text = html.unescape(TAG_RE.sub("", text))
-    text = unicodedata.normalize("NFKC", text)
-    text = INVISIBLE_RE.sub("", text)
-    if not text.isascii():
-        text = "".join(_latin(c) if c > "\x7f" and c.isalpha() else c for c in text)
-    text = SPACED_RE.sub(lambda m: re.sub(r"[ .\-_*·•]", "", m.group(0)), text)
+    text = INVISIBLE_RE.sub("", html.unescape(TAG_RE.sub("", text)))
+    # look-alikes before NFKC too: it turns some (Greek lunate sigma, "ϲ") into letters
+    # that look like nothing Latin ("ς")
+    text = _to_latin(unicodedata.normalize("NFKC", _to_latin(text)))
+    text = MARKUP_RE.sub("", text)
+    text = SPACED_RE.sub(_join_spaced, text)
     return WHITESPACE_RE.sub(" ", text).strip()
 
 
@@ -127,6 +151,8 @@ def find_spam(text: str) -> tuple[int, str, str] | None:
     """(offset, the words, what they look like) of the first spam in normalised `text`."""
     if not SPAM_TRIGGER_RE.search(text):
         return None
+    words = text
+    text = MARKDOWN_LINK_RE.sub(lambda m: m.group(1), text)  # a link reads as its words
     for pattern, what in SPAM_PATTERNS:
         match = pattern.search(text)
         if match:
@@ -138,9 +164,9 @@ def find_spam(text: str) -> tuple[int, str, str] | None:
             match = pattern.search(sentence)
             if match and SALES_CUE_RE.search(sentence.replace(match.group(0), " ")):
                 return offset + match.start(), match.group(0), what
-    for link_text in [m.group(1) for m in MARKDOWN_LINK_RE.finditer(text)] + [text]:
+    for link_text in [m.group(1) for m in MARKDOWN_LINK_RE.finditer(words)] + [words]:
         if BARE_BUY_RE.match(link_text.strip()):
-            return max(text.find(link_text), 0), link_text.strip(), "a bare 'buy ...' link"
+            return max(words.find(link_text), 0), link_text.strip(), "a bare 'buy ...' link"
     return None
 
 
@@ -230,14 +256,21 @@ class Url:
 
 
 def resolve(url: str, base_url: str) -> Url:
+    """`url` as a browser resolves it on one of the site's pages. Where that depends on
+    the page's own scheme (`https:host/x` is a path on an https page but the host `host`
+    on an http one, a copy served locally or a feed reader), the other host wins: a link
+    is judged by the worst place it can lead."""
     written = url
     url = html.unescape(url).strip()
     url = "".join(c for c in url if c >= " " and c != "\x7f")  # browsers strip these
     url = INVISIBLE_RE.sub("", url)
     try:
         parsed = ada_url.URL(url or "#", base_url)
+        other = ada_url.URL(url or "#", _other_scheme(base_url))
     except ValueError:
         return Url(written, "", "", "", False)
+    if other.hostname != parsed.hostname and other.hostname != _site_url(base_url).hostname:
+        parsed = other
     scheme = parsed.protocol.rstrip(":").lower()
     host = parsed.hostname.lower().removeprefix("www.")
     site = _site_url(base_url)
@@ -249,6 +282,13 @@ def resolve(url: str, base_url: str) -> Url:
 @functools.lru_cache(maxsize=4)
 def _site_url(base_url: str) -> ada_url.URL:
     return ada_url.URL(base_url)
+
+
+@functools.lru_cache(maxsize=4)
+def _other_scheme(base_url: str) -> str:
+    """The site's address with http and https swapped."""
+    scheme, rest = base_url.split(":", 1)
+    return ("http" if scheme.lower() == "https" else "https") + ":" + rest
 
 
 def _domain_matches(host: str, domains: Iterable[str]) -> bool:
@@ -322,7 +362,15 @@ def check_data(path: Path, data: YamlData, config: SiteConfig, report: Report, *
             report.error(path, line, "html-unsafe", f"{what} is not allowed in content",
                          "write plain text here: Careleaf pages run no scripts or embeds",
                          col=col)
-        urls = [(1, text)] if key in URL_KEYS else list(urls_in_text(text))
-        for col, url in urls:
-            for finding in url_findings(url, config):
+        for col, url, image in [(1, text, False)] if key in URL_KEYS else _urls(text):
+            for finding in url_findings(url, config, image=image):
                 report.add(path, line, finding.code, finding.message, finding.hint, col=col)
+
+
+def _urls(text: str) -> list[tuple[int, str, bool]]:
+    """(col, url, is an image) of every address in a text: an image written as Markdown
+    (`![alt](url)`) is judged as an image wherever the text ends up."""
+    images = [(m.start(1) + 1, m.group(1), True) for m in IMAGE_IN_TEXT_RE.finditer(text)]
+    spans = [range(col, col + len(url)) for col, url, _ in images]
+    return images + [(col, url, False) for col, url in urls_in_text(text)
+                     if not any(col in span for span in spans)]

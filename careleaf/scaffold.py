@@ -36,6 +36,9 @@ author: {author}
 published: {today}
 last_reviewed: {today}
 next_review: {next_review}
+# corrections: after publishing, each change to a fact, newest first
+#   - date: YYYY-MM-DD
+#     text: What was wrong and what it says now.
 sources:
   - id: source-1
     type: patient-info  # or smpc, pil, label, guideline, systematic-review, study ...
@@ -75,8 +78,13 @@ def _people_ids(path: Path) -> list[str]:
     return [p["id"] for p in data or [] if isinstance(p, dict) and isinstance(p.get("id"), str)]
 
 
+MAX_SLUG_CHARS = 80  # a URL part people can read; far below file systems' 255 bytes
+
+
 def slugify(title: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    return slug if len(slug) <= MAX_SLUG_CHARS else \
+        slug[:MAX_SLUG_CHARS + 1].rsplit("-", 1)[0][:MAX_SLUG_CHARS].strip("-")
 
 
 def _keys_of(folder: Path) -> list[str]:
@@ -112,9 +120,13 @@ def new_article(root: Path, title: str, medicines: list[str], topics: list[str] 
                         f"{did_you_mean(author, people)}\n  hint: people are: "
                         f"{', '.join(people) or '(none yet)'}")
     if slug is not None and not re.match(SLUG_PATTERN, slug):
-        problems.append(f"error[slug-invalid]: '{slug}' cannot be a file name and URL"
+        problems.append(f"error[slug-invalid]: {slug!r} cannot be a file name and URL"
                         "\n  hint: use lowercase letters, digits and hyphens, e.g. "
                         "gabapentin-and-sleep")
+    elif slug is not None and len(slug) > MAX_SLUG_CHARS:
+        problems.append(f"error[slug-invalid]: the slug has {len(slug)} characters; at most "
+                        f"{MAX_SLUG_CHARS} make a usable file name and URL"
+                        "\n  hint: use a few words, e.g. gabapentin-and-sleep")
     slug = slug or slugify(title)
     if not slug:
         problems.append(f"error[slug-invalid]: cannot make a file name from '{title}'"
@@ -149,8 +161,14 @@ def new_article(root: Path, title: str, medicines: list[str], topics: list[str] 
         today=today.isoformat(), next_review=next_review.isoformat(), faq_heading=faq_heading,
         author=author or "TODO your id in content/people.yaml",
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("x", encoding="utf-8") as handle:  # "x": never overwrite
-        handle.write(text)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("x", encoding="utf-8") as handle:  # "x": never overwrite
+            handle.write(text)
+    except OSError as exc:
+        print(f"{path.relative_to(root)}:1:1: error[write-failed]: could not write the "
+              f"article: {exc.strerror or exc}\n  hint: check the folder's permissions and "
+              "free disk space", file=sys.stderr)
+        return 1
     print(f"wrote {path.relative_to(root)} (a draft: preview it with `careleaf serve --drafts`)")
     return 0

@@ -225,7 +225,7 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: bool
     try:
         server.serve(host=host, port=port, debug=False, restart_delay=0)
     except OSError as exc:
-        print(f"error[serve-port]: cannot listen on {host}:{port}: {exc.strerror}\n"
+        print(f"careleaf: error[serve-port]: cannot listen on {host}:{port}: {exc.strerror}\n"
               "  hint: another program uses that port; pick another with --port",
               file=sys.stderr)
         return 2

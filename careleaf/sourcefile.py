@@ -24,8 +24,10 @@ PLACEHOLDER_RE = re.compile(r"\b(TODO|TBD|FIXME)\b")
 KeyPath = tuple[str | int, ...]
 
 
-# Characters no editor means to type: C0 and C1 controls other than tab and newline.
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Characters no editor means to type: C0 and C1 controls other than tab and newline, and
+# Unicode's noncharacters (U+FFFE and U+FFFF are not even allowed in XML: the feed).
+CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef" + "".join(
+    f"{chr(plane + 0xfffe)}{chr(plane + 0xffff)}" for plane in range(0, 0x110000, 0x10000)) + "]")
 # Invisible format characters (Unicode category Cf: zero-width spaces and joiners, soft
 # hyphens, bidirectional overrides and isolates, word joiners, tag characters, BOMs...).
 # A joiner between two non-ASCII letters or symbols is how some scripts and emoji are
@@ -50,6 +52,15 @@ _INVISIBLE_CANDIDATE_RE = re.compile(
     "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
     "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
     "\U000e0020-\U000e007f]")
+
+
+def unwanted_characters(text: str) -> list[tuple[int, str]]:
+    """(index, code) of each control character ("text-control-char") and invisible or
+    bidirectional control character ("text-invisible") in `text`."""
+    found = [(match.start(), "text-control-char") for match in CONTROL_RE.finditer(text)]
+    if _INVISIBLE_CANDIDATE_RE.search(text):
+        found += [(index, "text-invisible") for index in _invisible(text)]
+    return sorted(found)
 
 
 def _position(text: str, index: int) -> tuple[int, int]:
@@ -185,6 +196,12 @@ for _loader in (_FastLoader, _Loader):
     _loader.add_constructor("tag:yaml.org,2002:timestamp", _lenient_timestamp)
 
 
+# Explicit YAML tags that only say what the value already is; any other (!!binary,
+# !!python/..., !custom) is refused.
+PLAIN_TAGS = {None, "!", *(f"tag:yaml.org,2002:{kind}" for kind in (
+    "str", "int", "float", "bool", "null", "timestamp", "seq", "map"))}
+
+
 class _Refused(Exception):
     def __init__(self, code: str, message: str, hint: str, mark: Any):
         super().__init__(message)
@@ -198,7 +215,7 @@ def _compose(loader: Any, max_depth: int) -> yaml.Node | None:
     the process) and follows aliases (a "billion laughs" file expands to gigabytes). This
     one refuses anchors and aliases and stops at `max_depth`, before any of that."""
     root = None
-    stack: list[list[Any]] = []  # [node, pending mapping key]
+    stack: list[list[Any]] = []  # [node, pending mapping key, {key: its mark}]
     documents = 0
     while True:
         event = loader.get_event()
@@ -215,6 +232,11 @@ def _compose(loader: Any, max_depth: int) -> yaml.Node | None:
             raise _Refused("yaml-alias", "YAML anchors and aliases (&name, *name) are not "
                            "allowed", "write the value out in full where it is needed",
                            event.start_mark)
+        if getattr(event, "tag", None) not in PLAIN_TAGS:  # !!binary smuggles raw bytes
+            raise _Refused("yaml-syntax", "YAML could not be read: the tag "
+                           f"'{event.tag.replace('tag:yaml.org,2002:', '!!')}' is "
+                           "not allowed", "remove the '!...' before the value: write it as "
+                           "plain text, a number, a date, a list or keys", event.start_mark)
         node = None
         if isinstance(event, yaml.ScalarEvent):
             tag = event.tag
@@ -233,7 +255,7 @@ def _compose(loader: Any, max_depth: int) -> yaml.Node | None:
                                "deep", "flatten the structure (or raise limits.max_nesting in "
                                "site.yaml)", event.start_mark)
             stack.append([kind(tag, [], event.start_mark, None,
-                               flow_style=event.flow_style), None])
+                               flow_style=event.flow_style), None, {}])
             continue
         elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
             node = stack.pop()[0]
@@ -247,8 +269,23 @@ def _compose(loader: Any, max_depth: int) -> yaml.Node | None:
         elif stack[-1][1] is None:
             stack[-1][1] = node
         else:
-            stack[-1][0].value.append((stack[-1][1], node))
+            key, seen = stack[-1][1], stack[-1][2]
+            if isinstance(key, yaml.ScalarNode):
+                _refuse_duplicate(key, seen)
+            stack[-1][0].value.append((key, node))
             stack[-1][1] = None
+
+
+def _refuse_duplicate(key: yaml.ScalarNode, seen: dict[tuple[str, str], Any]) -> None:
+    """YAML keeps the last of two equal keys and drops the first without a word: a second
+    `title:` or `frequency:` would silently replace what the editor wrote first."""
+    first = seen.setdefault((key.tag, key.value), key.start_mark)
+    if first is not key.start_mark:
+        above = key.start_mark.line - first.line
+        raise _Refused("yaml-duplicate-key", f"the key '{key.value}' is given twice (first "
+                       f"{above} line{'s' if above != 1 else ''} above)",
+                       "YAML would keep only the last one and drop the first without a word: "
+                       "delete one, or merge them", key.start_mark)
 
 
 def _syntax_error(exc: yaml.YAMLError, path: Path, first_line: int, report: Report) -> None:
@@ -275,8 +312,9 @@ def load_yaml(text: str, path: Path, report: Report, *, first_line: int = 1,
     """Parse YAML whose first line is line `first_line` of `path`."""
     depth = (limits or Limits()).max_nesting
     for loader_class in (_FastLoader, _Loader):  # libyaml first: ten times faster; the
-        loader = loader_class(text)             # pure-Python parser words errors better
+        loader = None                           # pure-Python parser words errors better
         try:
+            loader = loader_class(text)  # the pure-Python reader refuses some characters
             node = _compose(loader, depth)
             data = loader.construct_document(node) if node is not None else None
         except _Refused as refused:
@@ -293,12 +331,41 @@ def load_yaml(text: str, path: Path, report: Report, *, first_line: int = 1,
                          "check the values in this file")
             return None
         finally:
-            loader.dispose()
+            if loader is not None:
+                loader.dispose()
         result = YamlData(data, first_line=first_line)
         if node is not None:
             _map_lines(node, (), first_line, result.lines)
-        return result
+        return result if _escaped_characters(result, text, path, report) else None
     return None
+
+
+def _escaped_characters(data: YamlData, text: str, path: Path, report: Report) -> bool:
+    """The characters read_text refuses or reports, written as YAML escapes ("\\0", "\\v",
+    "\\u202e") in a quoted value, are refused and reported the same way. False when the
+    data cannot be used."""
+    usable, found = True, 0
+    for where, value in data.strings():
+        control = CONTROL_RE.search(value)
+        if control:
+            usable = False
+            if found < 5:  # the first few: enough to find the rest
+                report.error(path, data.line_of(where), "text-control-char",
+                             f"a control character ({describe_char(control.group(0))}) is "
+                             "in this value, written as an escape", "delete it: it breaks "
+                             "pages and feeds")
+                found += 1
+        if found < 5 and _INVISIBLE_CANDIDATE_RE.search(value):
+            # a character typed as itself was reported by read_text, with its column
+            escaped = [i for i in _invisible(value) if value[i] not in text]
+            if escaped:
+                report.error(path, data.line_of(where), "text-invisible",
+                             f"an invisible character ({describe_char(value[escaped[0]])}) "
+                             "is in this value, written as an escape", "delete it: "
+                             "invisible and right-to-left control characters can hide or "
+                             "reverse words")
+                found += 1
+    return usable
 
 
 def _field_names(model: type[BaseModel]) -> list[str]:
