@@ -6,12 +6,18 @@ Each article has about 1,200 words, two typed tables, one table built from a med
 record, an FAQ of five questions, six citations and two callouts; there are about N/20
 medicine records. The text is varied but meaningless: this is for timing, never for
 publishing (every page says so).
+
+    python bench/generate.py OUT --articles 1000 --real
+
+makes a site of the bundled articles instead, copied until there are N of them (see
+`generate_real`): real prose, which costs more to convert and check than the synthetic one.
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import re
 import shutil
 from pathlib import Path
 
@@ -155,13 +161,58 @@ def generate(out: Path, articles: int, seed: int = 1) -> Path:
     return out
 
 
+SLUG_LINE_RE = re.compile(r"^slug:.*\n", re.MULTILINE)
+TITLE_LINE_RE = re.compile(r"^title: (.*)$", re.MULTILINE)
+
+
+def _numbered(title: str, copy: int) -> str:
+    """A YAML title, plain or quoted, with " (copy)" at the end of its text."""
+    title = title.strip()
+    if title[:1] in "\"'" and title[-1:] == title[:1]:
+        return f"{title[:-1]} ({copy}){title[-1]}"
+    return f"{title} ({copy})"
+
+
+def generate_real(out: Path, articles: int, source: Path = ROOT) -> Path:
+    """A site made of the bundled site's own articles, copied until there are `articles`:
+    real prose, citations, glossary terms, `::` tables, callouts and FAQs. Each copy has
+    its own file name (its slug) and title; everything else in content/ is the bundled
+    site's, as are site.yaml, the templates and static files."""
+    if out.exists():
+        shutil.rmtree(out)
+    for folder in ("templates", "static"):
+        shutil.copytree(source / folder, out / folder)
+    shutil.copy(source / "site.yaml", out / "site.yaml")
+    shutil.copytree(source / "content", out / "content",
+                    ignore=shutil.ignore_patterns("articles"))
+    folder = out / "content" / "articles"
+    folder.mkdir()
+    bundled = sorted((source / "content" / "articles").glob("*.md"))
+    for index in range(articles):
+        original = bundled[index % len(bundled)]
+        copy = index // len(bundled)
+        text = SLUG_LINE_RE.sub("", original.read_text(), count=1)  # the file name is the slug
+        if copy:
+            text = TITLE_LINE_RE.sub(lambda m, n=copy: f"title: {_numbered(m.group(1), n)}",
+                                     text, count=1)
+            (folder / f"{original.stem}-{copy}.md").write_text(text)
+        else:
+            (folder / original.name).write_text(text)
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
     parser.add_argument("--articles", type=int, default=100)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--real", action="store_true",
+                        help="copies of the bundled articles instead of synthetic ones")
     args = parser.parse_args()
-    generate(args.out, args.articles, args.seed)
+    if args.real:
+        generate_real(args.out, args.articles)
+    else:
+        generate(args.out, args.articles, args.seed)
     print(f"wrote {args.articles} articles to {args.out}")
     return 0
 

@@ -1,11 +1,13 @@
-"""Benchmark Careleaf against Pelican, MkDocs and Hugo on the same synthetic corpus.
+"""Benchmark Careleaf against Pelican, MkDocs and Hugo on the same corpus.
 
-    python bench/run.py --sizes 100 1000 [--skip-peers]
+    python bench/run.py --sizes 100 1000 [--corpus synthetic real] [--repeat 3] [--skip-peers]
 
-For each size it generates a corpus (bench/generate.py), times Careleaf's cold build
-(no cache), no-op rebuild and one-article rebuild, then builds the same articles with each
-peer, and prints wall time, ratio to Careleaf's cold build and peak memory (GNU time).
-Peers are installed into bench/.venv (never project dependencies). Results go to
+For each corpus and size it generates a site (bench/generate.py): "synthetic" is made of
+random words shaped like the bundled articles, "real" of the bundled articles themselves,
+copied until there are enough. It times Careleaf's cold build (no cache), no-op rebuild
+and one-article rebuild, then builds the same articles with each peer, and prints wall
+time (the median of `--repeat` runs), ratio to Careleaf's cold build and peak memory (GNU
+time). Peers are installed into bench/.venv (never project dependencies). Results go to
 bench/RESULTS.md with a note of the machine.
 """
 
@@ -26,6 +28,7 @@ import sys
 import threading
 import time
 import venv
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,6 +57,21 @@ def timed(command: list[str], cwd: Path, tool: str, task: str) -> Timing:
         raise SystemExit(f"{tool} {task} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
     seconds, kilobytes = proc.stderr.strip().splitlines()[-1].split()
     return Timing(tool, task, float(seconds), int(kilobytes) / 1024)
+
+
+def median_of(runs: list[Timing]) -> Timing:
+    """The median time of several runs of one task, with the largest peak memory."""
+    return Timing(runs[0].tool, runs[0].task, statistics.median(t.seconds for t in runs),
+                  max(t.peak_mb for t in runs))
+
+
+def repeated(times: int, run: Callable[[], Timing]) -> Timing:
+    return median_of([run() for _ in range(times)])
+
+
+def cited_source(article: Path) -> str:
+    """A source the article already cites, to cite once more when it is edited."""
+    return re.search(r"\[@([A-Za-z0-9][\w.-]*)", article.read_text()).group(1)
 
 
 def peers_python() -> Path:
@@ -123,24 +141,33 @@ def hugo_site(site: Path, target: Path) -> Path:
     return target
 
 
-def careleaf(site: Path) -> list[Timing]:
+def careleaf(site: Path, repeat: int = 1) -> list[Timing]:
     cli = [sys.executable, "-m", "careleaf", "--root", str(site), "build", "--quiet"]
-    shutil.rmtree(site / "_site", ignore_errors=True)
-    shutil.rmtree(site / ".careleaf", ignore_errors=True)
-    cold = timed([*cli, "--no-cache"], ROOT, "careleaf", "cold build")
+
+    def cold_build() -> Timing:
+        shutil.rmtree(site / "_site", ignore_errors=True)
+        shutil.rmtree(site / ".careleaf", ignore_errors=True)
+        return timed([*cli, "--no-cache"], ROOT, "careleaf", "cold build")
+
+    cold = repeated(repeat, cold_build)
     # Pagefind's share, and Careleaf's own process without it: GNU time reports the
     # largest process of the tree, which at scale is Pagefind's indexer
-    search = timed([sys.executable, "-m", "pagefind", "--site", str(site / "_site"),
-                    "--output-path", str(WORK / "pagefind-alone"), "--quiet"], ROOT,
-                   "pagefind", "search index alone")
-    own = own_process(site)
+    search = repeated(repeat, lambda: timed(
+        [sys.executable, "-m", "pagefind", "--site", str(site / "_site"), "--output-path",
+         str(WORK / "pagefind-alone"), "--quiet"], ROOT, "pagefind", "search index alone"))
+    own = repeated(repeat, lambda: own_process(site))
     shutil.rmtree(site / "_site")  # else the next build is a no-op and the cache stays cold
     timed(cli, ROOT, "careleaf", "warm the cache")
-    noop = timed(cli, ROOT, "careleaf", "no-op rebuild")
+    noop = repeated(repeat, lambda: timed(cli, ROOT, "careleaf", "no-op rebuild"))
     article = sorted((site / "content/articles").glob("*.md"))[0]
-    article.write_text(article.read_text() + "\nOne more sentence for the benchmark [@"
-                       + re.search(r"id: (\S+)", article.read_text()).group(1) + "].\n")
-    one = timed(cli, ROOT, "careleaf", "one-article rebuild")
+    source = cited_source(article)
+
+    def one_article() -> Timing:
+        article.write_text(article.read_text() + "\nOne more sentence for the benchmark "
+                           f"[@{source}].\n")
+        return timed(cli, ROOT, "careleaf", "one-article rebuild")
+
+    one = repeated(repeat, one_article)
     return [cold, search, own, noop, one, serve_latency(site)]
 
 
@@ -191,7 +218,7 @@ async def _reload_latencies(ws_url: str, article: Path, saves: int) -> list[floa
         # a page says which URL it shows; only then is it told to reload
         await ws.write_message(json.dumps({"command": "info", "url": ws_url}))
         await asyncio.sleep(1)
-        source = re.search(r"id: (\S+)", article.read_text()).group(1)
+        source = cited_source(article)
         latencies = []
         for n in range(saves):
             article.write_text(article.read_text() + f"\nSaved again, {n} [@{source}].\n")
@@ -232,19 +259,22 @@ def serve_latency(site: Path, saves: int = 7) -> Timing:
     return Timing("careleaf", "save-to-reload (serve)", statistics.median(latencies), peak)
 
 
-def peers(site: Path, size: int) -> list[Timing]:
+def peers(site: Path, name: str, repeat: int = 1) -> list[Timing]:
     python = peers_python()
     bin_dir = python.parent
     out = []
-    base = WORK / f"peers-{size}"
+    base = WORK / f"peers-{name}"
     shutil.rmtree(base, ignore_errors=True)
     pelican = pelican_site(site, base / "pelican")
-    out.append(timed([str(bin_dir / "pelican"), "content", "-s", "pelicanconf.py", "-o",
-                      "output", "-q"], pelican, "pelican", "cold build"))
     mkdocs = mkdocs_site(site, base / "mkdocs")
-    out.append(timed([str(bin_dir / "mkdocs"), "build", "-q"], mkdocs, "mkdocs", "cold build"))
     hugo = hugo_site(site, base / "hugo")
-    out.append(timed([str(bin_dir / "hugo"), "--quiet"], hugo, "hugo", "cold build"))
+    for folder, tool, command in (
+            (pelican, "pelican", [str(bin_dir / "pelican"), "content", "-s", "pelicanconf.py",
+                                  "-o", "output", "-q", "--delete-output-directory"]),
+            (mkdocs, "mkdocs", [str(bin_dir / "mkdocs"), "build", "-q"]),
+            (hugo, "hugo", [str(bin_dir / "hugo"), "--quiet", "--cleanDestinationDir"])):
+        out.append(median_of([timed(command, folder, tool, "cold build")
+                              for _ in range(repeat)]))
     return out
 
 
@@ -261,15 +291,17 @@ def machine() -> str:
             f"Python {platform.python_version()}")
 
 
-ROW_RE = re.compile(r"^\| (\d+) \| (\w+) \| ")
+ROW_RE = re.compile(r"^\| (\w+) \| (\d+) \| (\w+) \| ")
+CORPORA = ["real", "synthetic"]
 
 
 def write_results(rows: list[tuple]) -> None:
-    """RESULTS.md: this run's rows replace those of the same size and tool (so a run with
-    --skip-peers keeps the peers' rows); other rows and the notes after the table stay."""
+    """RESULTS.md: this run's rows replace those of the same corpus, size and tool (so a
+    run with --skip-peers keeps the peers' rows); other rows and the notes after the table
+    stay."""
     results = HERE / "RESULTS.md"
     kept, notes = [], []
-    ran = {(str(n), tool) for n, tool, *_ in rows}
+    ran = {(corpus, str(n), tool) for corpus, n, tool, *_ in rows}
     if results.exists():
         text = results.read_text().splitlines()
         table = [i for i, line in enumerate(text) if line.startswith("|")]
@@ -277,18 +309,20 @@ def write_results(rows: list[tuple]) -> None:
                 and ROW_RE.match(line).groups() not in ran]
         notes = text[table[-1] + 1:] if table else []
     lines = ["# Benchmark results", "", f"Machine: {machine()}.", "",
-             "Generated by `python bench/run.py`; ratio is to Careleaf's cold build of the "
-             "same size. Peak memory is the largest resident size of the timed process "
-             "(for `serve`, of the server itself).", "",
-             "| articles | tool | task | wall time | ratio | peak memory |",
-             "| ---: | --- | --- | ---: | ---: | ---: |"]
-    new = [f"| {n} | {tool} | {task} | {s:.2f} s | {r:.2f} | {m:.0f} MB |"
-           for n, tool, task, s, r, m in rows]
+             "Generated by `python bench/run.py`; wall time is the median of the runs, ratio "
+             "is to Careleaf's cold build of the same corpus and size. Peak memory is the "
+             "largest resident size of the timed process (for `serve`, of the server "
+             "itself).", "",
+             "| corpus | articles | tool | task | wall time | ratio | peak memory |",
+             "| --- | ---: | --- | --- | ---: | ---: | ---: |"]
+    new = [f"| {corpus} | {n} | {tool} | {task} | {s:.2f} s | {r:.2f} | {m:.0f} MB |"
+           for corpus, n, tool, task, s, r, m in rows]
     order = ["careleaf", "pagefind", "pelican", "mkdocs", "hugo"]
 
-    def place(line: str) -> tuple[int, int]:
-        size, tool = ROW_RE.match(line).groups()
-        return int(size), order.index(tool) if tool in order else len(order)
+    def place(line: str) -> tuple[int, int, int]:
+        corpus, size, tool = ROW_RE.match(line).groups()
+        return (CORPORA.index(corpus) if corpus in CORPORA else len(CORPORA), int(size),
+                order.index(tool) if tool in order else len(order))
 
     lines += sorted(kept + new, key=place)
     results.write_text("\n".join(lines + notes) + "\n")
@@ -297,22 +331,32 @@ def write_results(rows: list[tuple]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
+    parser.add_argument("--corpus", nargs="+", choices=CORPORA, default=CORPORA)
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs of each timed task; the median is reported")
     parser.add_argument("--skip-peers", action="store_true")
+    parser.add_argument("--real-from", type=Path, default=ROOT, metavar="SITE",
+                        help="the site whose articles make the real corpus (default: this "
+                        "repository's)")
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
-    from generate import generate
+    from generate import generate, generate_real
 
+    makers = {"synthetic": generate,
+              "real": lambda out, size: generate_real(out, size, args.real_from)}
     rows = []
-    for size in args.sizes:
-        site = generate(WORK / f"careleaf-{size}", size)
-        timings = careleaf(site)
-        if not args.skip_peers:
-            timings += peers(site, size)
-        cold = timings[0].seconds
-        for t in timings:
-            rows.append((size, t.tool, t.task, t.seconds, t.seconds / cold, t.peak_mb))
-            print(f"{size:>6} {t.tool:9} {t.task:20} {t.seconds:8.2f}s "
-                  f"{t.seconds / cold:6.2f}x {t.peak_mb:8.0f} MB", flush=True)
+    for corpus in args.corpus:
+        for size in args.sizes:
+            site = makers[corpus](WORK / f"careleaf-{corpus}-{size}", size)
+            timings = careleaf(site, args.repeat)
+            if not args.skip_peers:
+                timings += peers(site, f"{corpus}-{size}", args.repeat)
+            cold = timings[0].seconds
+            for t in timings:
+                rows.append((corpus, size, t.tool, t.task, t.seconds, t.seconds / cold,
+                             t.peak_mb))
+                print(f"{corpus:9} {size:>6} {t.tool:9} {t.task:20} {t.seconds:8.2f}s "
+                      f"{t.seconds / cold:6.2f}x {t.peak_mb:8.0f} MB", flush=True)
     write_results(rows)
     return 0
 

@@ -182,10 +182,11 @@ def check_links(site: Site, pages: list[Page], files: set[str], static_files: li
     sources = {site.urls.article(a.slug): a.document for a in site.content.articles}
     sources |= {site.urls.page(p.slug): p.document for p in site.content.pages}
     for route in site.routes:
-        page = by_path.get(route.output)
+        output = route.output
+        page = by_path.get(output)
         for href in page.hrefs if page else ():
             # a link to another page means the same from every page: check it once
-            problem = broken(route.output if href.startswith("#") else "", href)
+            problem = broken(output if href.startswith("#") else "", href)
             if problem is None:
                 continue
             doc = sources.get(route.path)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .cache import Memo
 from .directives import BUILT_IN_ROWS
-from .markdown_ext import MarkdownRenderer
+from .markdown_ext import Converted, MarkdownRenderer
 from .validate import Content, Medicine, Reference
 
 DEFAULT_ROWS = ["class", "main_use", "effect_on_muscles", "licensed_uses", "common_side_effects",
@@ -56,7 +56,7 @@ def comparisons(content: Content, renderer: MarkdownRenderer,
         directive = f":: compare {first.key} {second.key} rows={','.join(rows)}"
         key = (context, pickle.dumps((first.record.model_dump(), second.record.model_dump()),
                                      protocol=5), directive.encode())
-        converted = memo.get(*key)
+        converted = memo.get(*key, valid=lambda value: isinstance(value, Converted))
         if converted is None:
             renderer.start_document()
             converted = renderer.convert(directive)

@@ -69,6 +69,15 @@ def _route_key(route: Route) -> bytes:
                  route.draft)).encode()
 
 
+def _is_record(value: object) -> bool:
+    """What PageReuse.save stores: output path -> (fingerprint, (mtime, size, inode), page)."""
+    return isinstance(value, dict) and all(
+        isinstance(output, str) and isinstance(made, tuple) and len(made) == 3
+        and isinstance(made[0], str) and isinstance(made[1], tuple) and len(made[1]) == 3
+        and all(isinstance(n, int) for n in made[1]) and isinstance(made[2], Page)
+        for output, made in value.items())
+
+
 class PageReuse:
     """Pages of the last build into the output folder, reused when nothing they show
     changed. What each was made from, its links and ids, and the size, inode and mtime of
@@ -79,7 +88,8 @@ class PageReuse:
         self.out = project.out
         self.memo = memo
         self.key = str(project.out).encode()
-        self.made: dict[str, tuple[str, tuple[int, int, int], Page]] = memo.get(self.key) or {}
+        self.made: dict[str, tuple[str, tuple[int, int, int], Page]] = \
+            memo.get(self.key, valid=_is_record) or {}
         self.reused = 0
 
     def get(self, output: str, fingerprint: str) -> tuple[Path, Page] | None:

@@ -8,15 +8,15 @@ that will be published, at the severity site.yaml gives each code.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import textstat
 from lxml import etree
-from lxml import html as lxml_html
 
+from . import readability as reading
 from .diagnostics import Report
 from .gate import (
     check_data,
@@ -27,8 +27,9 @@ from .gate import (
     url_findings,
     urls_in_text,
 )
-from .markdown_ext import prose_blocks
 from .schema import Limits, SiteConfig
+from .sourcefile import describe_char, unwanted_characters
+from .text import fragment, prose_blocks
 
 if TYPE_CHECKING:
     from .parse import Document
@@ -48,11 +49,43 @@ def check_document(doc: Document, config: SiteConfig, report: Report, *,
                          "remove it: Careleaf pages run no scripts or embeds; use Markdown "
                          "for links and images, and write `<tag>` in backticks to show code",
                          col=col)
+    _character_references(doc, lines, report)
     # every string of the front matter, through the same gate as every data file
     check_data(doc.path, doc.meta, config, report)
-    _reader_text(doc, config, report)
-    _links(doc, lines, config, report, unsafe_lines)
-    return readability(doc, config, report) if article else None
+    fragments = _fragments(doc)
+    _reader_text(doc, fragments, config, report)
+    _links(doc, fragments, lines, config, report, unsafe_lines)
+    return readability(doc, fragments, config, report) if article else None
+
+
+CHARACTER_REFERENCE_RE = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]{1,31});?")
+
+
+def _character_references(doc: Document, lines: list[tuple[int, str]], report: Report) -> None:
+    """A control or invisible character written as an HTML reference (`&#11;`, `&#x202e;`,
+    `&shy;`) reaches the page and the feed as the character itself: refused the same way
+    as one typed (see sourcefile.read_text)."""
+    for line, text in lines:
+        for match in CHARACTER_REFERENCE_RE.finditer(text):
+            char = _referenced(match.group(0))
+            for _, code in unwanted_characters(char)[:1]:
+                report.error(doc.path, line, code, f"'{match.group(0)}' writes "
+                             f"{'a control' if code == 'text-control-char' else 'an invisible'}"
+                             f" character ({describe_char(char)})", "delete it: readers never "
+                             "need it, and it can break pages and feeds or hide words",
+                             col=match.start() + 1)
+
+
+def _referenced(reference: str) -> str:
+    """What a character reference stands for, as browsers and the sanitiser read it (they
+    keep the control characters that Python's html.unescape leaves out)."""
+    number = reference.strip("&;")
+    if not number.startswith("#"):
+        return html.unescape(reference)
+    code = int(number[2:], 16) if number[1:2] in "xX" else int(number[1:])
+    if code == 0 or code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+        return "\ufffd"
+    return html.unescape(reference) if 0x80 <= code <= 0x9F else chr(code)
 
 
 # 2. citations ----------------------------------------------------------------------------
@@ -119,11 +152,10 @@ def _doses(doc: Document, report: Report) -> None:
 SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 
 
-def sentences(doc: Document) -> list[str]:
-    """The document's prose, sentence by sentence (list items count as sentences)."""
-    blocks = prose_blocks(doc.html)
-    for item in doc.faq:
-        blocks += prose_blocks(item.answer_html)
+def sentences(fragments: list[etree._Element]) -> list[str]:
+    """The prose of a document's parsed body and FAQ answers (see `_fragments`), sentence
+    by sentence (list items count as sentences)."""
+    blocks = [block for part in fragments for block in prose_blocks(part)]
     found = [s for block in blocks for s in SENTENCE_RE.split(block) if s.strip()]
     return [s if s.rstrip()[-1:] in ".!?" else s.rstrip() + "." for s in found]
 
@@ -138,18 +170,21 @@ def _line_of_sentence(doc: Document, sentence: str) -> int:
     return doc.body_line
 
 
-def readability(doc: Document, config: SiteConfig, report: Report) -> tuple[float, float]:
+def readability(doc: Document, fragments: list[etree._Element], config: SiteConfig,
+                report: Report) -> tuple[float, float]:
     """Flesch-Kincaid grade and SMOG index of the prose; a warning naming the three
     hardest sentences when the grade is above the site's target."""
-    prose = sentences(doc)
+    prose = sentences(fragments)
     text = " ".join(prose)
-    grade = round(float(textstat.flesch_kincaid_grade(text)), 1)
-    smog = round(float(textstat.smog_index(text)), 1)
+    syllables = reading.table
+    grade = round(float(reading.flesch_kincaid_grade(text, syllables)), 1)
+    smog = round(float(reading.smog_index(text, syllables)), 1)
     target = config.readability.max_grade
     # ranking every sentence is the costly part: only when the warning will be shown
     if grade > target and config.checks.get("readability-grade") != "off":
         long_enough = [s for s in prose if len(s.split()) >= 6]
-        hardest = sorted(long_enough, key=lambda s: -textstat.flesch_kincaid_grade(s))[:3]
+        hardest = sorted(long_enough,
+                         key=lambda s: -reading.flesch_kincaid_grade(s, syllables))[:3]
         quoted = "; ".join(
             f"line {_line_of_sentence(doc, s)}: \"{_clip(s)}\"" for s in hardest)
         report.warning(doc.path, doc.body_line, "readability-grade",
@@ -188,10 +223,9 @@ def _own_text(element: etree._Element) -> str:
 
 
 def _fragments(doc: Document) -> list[etree._Element]:
-    """The rendered body and FAQ answers, parsed (lxml)."""
+    """The rendered body and FAQ answers, parsed (lxml) once for every check."""
     parts = [doc.html] + [item.answer_html for item in doc.faq]
-    return [lxml_html.fragment_fromstring(part, create_parent="div") for part in parts
-            if part.strip()]
+    return [fragment(part) for part in parts if part.strip()]
 
 
 def _locate(doc: Document, words: str) -> tuple[int, int]:
@@ -205,16 +239,19 @@ def _locate(doc: Document, words: str) -> tuple[int, int]:
     return doc.body_line, 1
 
 
-def _reader_text(doc: Document, config: SiteConfig, report: Report) -> None:
+def _reader_text(doc: Document, fragments: list[etree._Element], config: SiteConfig,
+                 report: Report) -> None:
     seen: set[tuple[str, str]] = set()
     questions = [item.question for item in doc.faq]
-    fragments = _fragments(doc)
-    blocks = [_own_text(el) for fragment in fragments for el in fragment.iter()
+    blocks = [_own_text(el) for part in fragments for el in part.iter()
               if el.tag in BLOCK_TAGS] + questions
     # each link's words alone too: a bare "buy X" link inside a sentence is still an advert
-    blocks += [link.text_content() for fragment in fragments for link in fragment.iter("a")]
+    blocks += [link.text_content() for part in fragments for link in part.iter("a")]
+    judged: dict[str, list] = {}  # a text met again (each citation's "Reference 1") once
     for block in blocks:
-        for finding in text_findings(block, config):
+        if block not in judged:
+            judged[block] = text_findings(block, config)
+        for finding in judged[block]:
             if (finding.code, finding.message) in seen:
                 continue
             seen.add((finding.code, finding.message))
@@ -241,8 +278,8 @@ def _written_urls(lines: list[tuple[int, str]]) -> Iterator[tuple[int, int, str,
                 yield line, col, url, False
 
 
-def _links(doc: Document, lines: list[tuple[int, str]], config: SiteConfig,
-           report: Report, unsafe_lines: set[int]) -> None:
+def _links(doc: Document, fragments: list[etree._Element], lines: list[tuple[int, str]],
+           config: SiteConfig, report: Report, unsafe_lines: set[int]) -> None:
     """Every link and image, as typed and as rendered, judged as a browser resolves it
     (a script URL the typed-HTML check already reported on its line is not said twice)."""
     reported: set[tuple[str, str]] = set()
@@ -252,14 +289,18 @@ def _links(doc: Document, lines: list[tuple[int, str]], config: SiteConfig,
                 continue
             reported.add((resolve(url, config.base_url).href, finding.code))
             report.add(doc.path, line, finding.code, finding.message, finding.hint, col=col)
-    # what the Markdown made of them (reference links, forms the patterns above miss)
-    for fragment in _fragments(doc):
-        for element in fragment.iter("a", "img"):
+    # what the Markdown made of them (reference links, forms the patterns above miss); a
+    # page links to each of its references many times, judged once
+    judged: dict[tuple[str, bool], list] = {}
+    for part in fragments:
+        for element in part.iter("a", "img"):
             image = element.tag == "img"
             url = element.get("src" if image else "href")
             if not url:
                 continue
-            for finding in url_findings(url, config, image=image):
+            if (url, image) not in judged:
+                judged[url, image] = url_findings(url, config, image=image)
+            for finding in judged[url, image]:
                 href = resolve(url, config.base_url).href
                 if (href, finding.code) in reported:
                     continue

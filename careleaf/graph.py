@@ -7,6 +7,8 @@ Every page the site will have is a `Route`; two routes may never share an output
 from __future__ import annotations
 
 import datetime as dt
+import heapq
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,11 +105,52 @@ def _related(articles: tuple[Article, ...], by_medicine: dict[str, tuple[Article
     key = tuple((a.slug, a.meta.title, tuple(a.meta.medicines), tuple(a.meta.topics))
                 for a in articles)
     if _ranked is None or _ranked[0] != key:
-        _ranked = (key, {a.slug: tuple(r.slug for r in
-                                       related_articles(a, articles, by_medicine, by_topic))
-                         for a in articles})
+        if len({a.meta.title for a in articles}) == len(articles):
+            _ranked = (key, _ranked_by_group(articles, set(by_medicine), set(by_topic)))
+        else:  # two titles alike: ties keep related_articles' order of candidates
+            _ranked = (key, {a.slug: tuple(r.slug for r in
+                                           related_articles(a, articles, by_medicine, by_topic))
+                             for a in articles})
     by_slug = {a.slug: a for a in articles}
     return {slug: tuple(by_slug[r] for r in ranked) for slug, ranked in _ranked[1].items()}
+
+
+def _ranked_by_group(articles: tuple[Article, ...], medicine_keys: set[str],
+                     topic_keys: set[str]) -> dict[str, tuple[str, ...]]:
+    """slug -> related slugs, ranked as related_articles ranks them, when no two articles
+    have one title (so the ranking has no ties). Articles that name the same medicines and
+    topics score alike against any other, so each group of them is scored once against
+    each other group: a site of many articles about a few medicines is not scored pair by
+    pair (a million pairs at 1,000 articles)."""
+    groups: dict[tuple[frozenset[str], frozenset[str]], list[Article]] = {}
+    for article in articles:
+        groups.setdefault((frozenset(article.meta.medicines), frozenset(article.meta.topics)),
+                          []).append(article)
+    naming: dict[tuple[str, str], list[tuple[frozenset[str], frozenset[str]]]] = {}
+    for group, members in groups.items():
+        members.sort(key=lambda a: a.meta.title)
+        for medicine in group[0] & medicine_keys:  # as the indexes find candidates
+            naming.setdefault(("medicine", medicine), []).append(group)
+        for topic in group[1] & topic_keys:
+            naming.setdefault(("topic", topic), []).append(group)
+    ranked: dict[str, tuple[str, ...]] = {}
+    for (medicines, topics), members in groups.items():
+        near = dict.fromkeys(other for key in [*(("medicine", m) for m in medicines),
+                                                *(("topic", t) for t in topics)]
+                             for other in naming.get(key, ()))
+        scored = sorted(((2 * len(medicines & other[0]) + len(topics & other[1]), other)
+                         for other in near), key=lambda pair: -pair[0])
+        best: list[Article] = []  # one more than shown: an article is not its own relation
+        for _, tier in itertools.groupby(scored, key=lambda pair: pair[0]):
+            merged = heapq.merge(*(groups[other] for _, other in tier),
+                                 key=lambda a: a.meta.title)
+            best += itertools.islice(merged, RELATED_LIMIT + 1 - len(best))
+            if len(best) > RELATED_LIMIT:
+                break
+        for article in members:
+            ranked[article.slug] = tuple(a.slug for a in best
+                                         if a.slug != article.slug)[:RELATED_LIMIT]
+    return ranked
 
 
 def _index(articles: tuple[Article, ...], keys: list[str], field: str

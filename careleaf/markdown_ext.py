@@ -13,21 +13,24 @@ render it with its own component and structured data.
 
 from __future__ import annotations
 
+import copy
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 
 import markdown
 import nh3
+from markdown import inlinepatterns, util
 from markdown.extensions import Extension
 from markdown.extensions.admonition import AdmonitionProcessor
+from markdown.extensions.smarty import HTML_STRICT_RE
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import InlineProcessor as InlineTreeprocessor
 from markdown.treeprocessors import Treeprocessor
 
 from .directives import DirectiveProcessor, TableBuilder
 from .schema import MedicineRecord, SiteConfig
+from .text import plain_text
 from .urls import Urls
 
 CALLOUT_KINDS = ("emergency", "urgent", "non-urgent", "important", "note")
@@ -63,8 +66,10 @@ CITE_ATTRIBUTE = "data-cite"  # source ids, until CitationNumbers numbers the ci
 
 
 def citation_element(ids: list[str]) -> etree.Element:
-    """A citation of `ids`, numbered later (see CitationNumbers)."""
-    return etree.Element("sup", {"class": "citation", CITE_ATTRIBUTE: ";".join(ids)})
+    """A citation of `ids`, numbered later (see CitationNumbers). Left out of the search
+    index, so that excerpts do not read "Reference 10, Reference 5]"."""
+    return etree.Element("sup", {"class": "citation", "data-pagefind-ignore": "",
+                                 CITE_ATTRIBUTE: ";".join(ids)})
 
 
 class CitationPattern(InlineProcessor):
@@ -325,14 +330,22 @@ ALLOWED_ATTRIBUTES = {
     "div": {"role", "tabindex"},
     "img": {"src", "alt", "width", "height"},
     "ol": {"start"},
-    # tables built from records keep their roles and column labels (directives._table)
+    "sup": {"data-pagefind-ignore"},  # citations stay out of search excerpts
+    # tables built from records keep their role and column labels (directives._table)
     "table": {"role"},
-    "thead": {"role"},
-    "tbody": {"role"},
-    "tr": {"role"},
-    "th": {"scope", "colspan", "rowspan", "role"},
-    "td": {"colspan", "rowspan", "role", "data-label"},
+    "th": {"scope", "colspan", "rowspan"},
+    "td": {"colspan", "rowspan", "data-label"},
 }
+
+
+def _own_images_only(element: str, attribute: str, value: str) -> str | None:
+    """An image's source must be on the site: a root-relative or relative path. Anything
+    a browser would fetch from another host (a scheme, `//host`, `\\host`) is dropped."""
+    if element == "img" and attribute == "src":
+        cleaned = "".join(c for c in value if c > " ").replace("\\", "/")
+        if cleaned.startswith("//") or re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*:", cleaned):
+            return None
+    return value
 
 
 def sanitise(html: str) -> str:
@@ -340,6 +353,7 @@ def sanitise(html: str) -> str:
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=_own_images_only,
         clean_content_tags={"script", "style", "iframe", "object", "embed", "template"},
         url_schemes={"http", "https", "mailto", "tel"},
         link_rel=None,
@@ -383,6 +397,95 @@ class _QuickSmarty(InlineTreeprocessor):
         return super()._InlineProcessor__handleInline(data, patternIndex)  # type: ignore
 
 
+# What each of Python-Markdown's own inline patterns needs in a text to match at all (any
+# one of these strings), by its regular expression.
+INLINE_TRIGGERS = {
+    inlinepatterns.BACKTICK_RE: ("`",),
+    inlinepatterns.ESCAPE_RE: ("\\",),
+    inlinepatterns.LINK_RE: ("[",),  # and REFERENCE_RE, the same
+    inlinepatterns.IMAGE_LINK_RE: ("![",),  # and IMAGE_REFERENCE_RE
+    inlinepatterns.AUTOLINK_RE: ("<",),
+    inlinepatterns.AUTOMAIL_RE: ("<",),
+    inlinepatterns.LINE_BREAK_RE: ("  \n",),
+    inlinepatterns.HTML_RE: ("<",),
+    HTML_STRICT_RE: ("<",),
+    inlinepatterns.ENTITY_RE: ("&",),
+}
+
+
+def _triggers(pattern: object) -> tuple[str, ...] | None:
+    """Strings one of which a text must hold for `pattern` to match it; None when that
+    is not known (the pattern is then always tried)."""
+    if isinstance(pattern, inlinepatterns.DelimiterProcessor):  # `*` and `_` emphasis
+        return tuple(pattern.tokens)
+    if isinstance(pattern, CitationPattern):
+        return ("[@",)
+    if isinstance(pattern, InlineProcessor):
+        return INLINE_TRIGGERS.get(pattern.compiled_re.pattern)
+    return None
+
+
+class _QuickInline(InlineTreeprocessor):
+    """Python-Markdown's inline pass, not trying a pattern on text it cannot match.
+
+    Python-Markdown tries each of its 14 inline patterns (and Careleaf's citations) on
+    every piece of text, one regular expression search each; most text holds the
+    characters of only a few of them (`[` for a citation, `*` for emphasis). A pattern
+    skipped here is one whose search would have found nothing, so the output is the same.
+    """
+
+    def __init__(self, original: InlineTreeprocessor):
+        super().__init__(original.md)
+        self.inlinePatterns = original.inlinePatterns
+        self._patterns: list = []
+        self._needs: list[tuple[str, ...] | None] = []
+
+    def run(self, tree: etree.Element, ancestors: list[str] | None = None) -> etree.Element:
+        self._patterns = list(self.inlinePatterns)
+        self._needs = [_triggers(pattern) for pattern in self._patterns]
+        return super().run(tree, ancestors)
+
+    def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:
+        # Python-Markdown's own loop (InlineProcessor.__handleInline), with the test
+        if isinstance(data, util.AtomicString):
+            return data
+        start = 0
+        patterns, needs = self._patterns, self._needs
+        while patternIndex < len(patterns):
+            need = needs[patternIndex]
+            if need is not None and not any(text in data for text in need):
+                patternIndex, start = patternIndex + 1, 0  # as when a pattern finds nothing
+                continue
+            data, matched, start = self._InlineProcessor__applyPattern(  # type: ignore
+                patterns[patternIndex], data, patternIndex, start)
+            if not matched:
+                patternIndex += 1
+        return data
+
+
+# A paragraph of its own between the parts of a document converted together
+PART_BREAK = "careleafpartbreak7c1f93e2"
+PART_BREAK_HTML = f"<p>{PART_BREAK}</p>"
+# What could make one part's Markdown change another's when they are converted together:
+# raw HTML (a block left open runs on), code fences, reference definitions, the table of
+# contents marker; and headings after the first part (their ids would be made unique
+# across all parts, and listed as the body's).
+ACROSS_PARTS_RE = re.compile(r"<|^\s*(?:```|~~~)|^ {0,3}\[[^\]]*\]:|\[TOC\]",
+                             re.MULTILINE)
+HEADING_LINE_RE = re.compile(r"^ {0,3}(?:#|=+[ \t]*$|-+[ \t]*$)", re.MULTILINE)
+ID_RE = re.compile(r'\sid="([^"]*)"')
+
+
+@dataclass(frozen=True)
+class ConvertedDocument:
+    """The parts of one document (its body, then each FAQ answer), converted."""
+
+    parts: tuple[str, ...]  # the HTML of each part
+    headings: tuple[Heading, ...]  # the first part's
+    citations: tuple[tuple[str, tuple[str, ...]], ...]  # of the whole document, in order
+    callout_kinds: tuple[str, ...]
+
+
 class MarkdownRenderer:
     """One Python-Markdown instance, reused for every document of a build."""
 
@@ -398,6 +501,8 @@ class MarkdownRenderer:
         )
         self.md.treeprocessors.register(_QuickSmarty(self.md.treeprocessors["smarty"]),
                                         "smarty", 6)
+        self.md.treeprocessors.register(_QuickInline(self.md.treeprocessors["inline"]),
+                                        "inline", 20)
 
     @property
     def records(self) -> dict[str, MedicineRecord]:
@@ -434,6 +539,39 @@ class MarkdownRenderer:
         citations = tuple((k, tuple(v)) for k, v in self.ext.state.citations.items())
         return Converted(html, headings, citations, tuple(self.ext.state.callout_kinds))
 
+    def convert_document(self, parts: list[str]) -> ConvertedDocument:
+        """Convert the parts of the current document, the same as `convert` on each in
+        turn. Each Python-Markdown pass has a cost of its own, so the parts go through one
+        pass, split by a paragraph of their own, unless something in them could reach
+        from one part into another."""
+        state = copy.deepcopy(self.ext.state)
+        if len(parts) > 1 and self._one_pass(parts):
+            self.md.reset()
+            pieces = self.md.convert(f"\n\n{PART_BREAK}\n\n".join(parts)).split(PART_BREAK_HTML)
+            headings = tuple(_flatten(self.md.toc_tokens))  # type: ignore[attr-defined]
+            taken = {i for piece in pieces[1:] for i in ID_RE.findall(piece)}
+            # a body heading whose id had to be changed because a later part used it
+            if len(pieces) == len(parts) and not any(
+                    h.id in taken or re.sub(r"_\d+$", "", h.id) in taken for h in headings):
+                html = tuple(sanitise(piece.strip()) for piece in pieces)
+                return self._document(html, headings)
+            self.ext.state = state
+        converted = [self.convert(part) for part in parts]
+        return self._document(tuple(c.html for c in converted), converted[0].headings)
+
+    def _one_pass(self, parts: list[str]) -> bool:
+        glossary = self.ext.glossary_re
+        return not (any(PART_BREAK in part or ACROSS_PARTS_RE.search(part) for part in parts)
+                    or any(HEADING_LINE_RE.search(part) for part in parts[1:])
+                    or glossary is not None and glossary.search(PART_BREAK))
+
+    def _document(self, html: tuple[str, ...], headings: tuple[Heading, ...]
+                  ) -> ConvertedDocument:
+        state = self.ext.state
+        return ConvertedDocument(html, headings,
+                                 tuple((k, tuple(v)) for k, v in state.citations.items()),
+                                 tuple(state.callout_kinds))
+
 
 def _flatten(tokens: list[dict]) -> list[Heading]:
     out: list[Heading] = []
@@ -441,76 +579,3 @@ def _flatten(tokens: list[dict]) -> list[Heading]:
         out.append(Heading(token["level"], token["id"], plain_text(token["name"])))
         out.extend(_flatten(token.get("children", [])))
     return out
-
-
-class _TextExtractor(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skip = 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "sup" and ("class", "citation") in attrs or self.skip and tag == "sup":
-            self.skip += 1
-
-    def handle_endtag(self, tag):
-        if self.skip and tag == "sup":
-            self.skip -= 1
-
-    def handle_data(self, data):
-        if not self.skip:
-            self.parts.append(data)
-
-
-def plain_text(html: str) -> str:
-    """Visible text of an HTML fragment, citations left out, whitespace folded."""
-    parser = _TextExtractor()
-    parser.feed(html)
-    return " ".join("".join(parser.parts).split())
-
-
-class _ProseExtractor(HTMLParser):
-    """Text of paragraphs and list items: what readability is measured on (headings,
-    callout titles, tables, code and citation numbers are not prose)."""
-
-    BLOCKS = {"p", "li"}
-    VOID = {"br", "img", "hr", "wbr", "input"}
-    SKIPPED_CLASSES = {"citation", "visually-hidden", "callout__title"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.blocks: list[str] = []
-        self.stack: list[list[str]] = []  # open blocks (a list item may hold a paragraph)
-        self.skip = 0  # depth inside an element whose text is not prose
-
-    def _close(self) -> None:
-        text = "".join(self.stack.pop())
-        if text.strip():
-            self.blocks.append(text)
-
-    def handle_starttag(self, tag, attrs):
-        if tag in self.VOID:
-            return
-        classes = set((dict(attrs).get("class") or "").split())
-        if self.skip or classes & self.SKIPPED_CLASSES or tag in {"table", "pre", "code"}:
-            self.skip += 1
-        elif tag in self.BLOCKS:
-            self.stack.append([])
-
-    def handle_endtag(self, tag):
-        if tag in self.VOID:
-            return
-        if self.skip:
-            self.skip -= 1
-        elif tag in self.BLOCKS and self.stack:
-            self._close()
-
-    def handle_data(self, data):
-        if not self.skip and self.stack:
-            self.stack[-1].append(data)
-
-
-def prose_blocks(html: str) -> list[str]:
-    parser = _ProseExtractor()
-    parser.feed(html)
-    return [" ".join(block.split()) for block in parser.blocks]

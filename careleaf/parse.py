@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 import multiprocessing
+import multiprocessing.pool
 import os
 import re
 import signal
@@ -21,14 +23,16 @@ from pathlib import Path
 import frontmatter
 from pydantic import ValidationError
 
-from .cache import ParseCache
+from . import readability
+from .cache import Memo, ParseCache
 from .diagnostics import Diagnostic, Report
 from .discover import Inventory
 from .doc_checks import check_document, convertible
-from .markdown_ext import Heading, MarkdownRenderer, plain_text
+from .markdown_ext import Heading, MarkdownRenderer
 from .progress import no_progress
 from .schema import Limits, MedicineRecord, SiteConfig
 from .sourcefile import YamlData, load_yaml, read_text
+from .text import plain_text
 from .urls import Urls
 
 FRONT_MATTER = frontmatter.YAMLHandler()
@@ -187,24 +191,23 @@ def _read_markdown_file(path: Path, renderer: MarkdownRenderer, faq_heading: str
 
     main, faq_title, faq_parts, used_ids = _split_faq(body, body_line, faq_heading)
     renderer.start_document()
-    converted = renderer.convert(main)
-    citations, callout_kinds = converted.citations, converted.callout_kinds
+    # numbering runs on across the parts: the body, then each answer
+    converted = renderer.convert_document([main] + [answer for _, answer, _ in faq_parts])
+    html = converted.parts[0]
     used_ids |= {h.id for h in converted.headings}
     faq = []
-    for question, answer, line in faq_parts:
-        part = renderer.convert(answer)
+    for (question, _, line), answer in zip(faq_parts, converted.parts[1:], strict=True):
         item_id = _unique(_slug(question), used_ids)
-        faq.append(FaqItem(item_id, question, part.html.encode(),
-                           plain_text(part.html).encode(), line))
-        # numbering runs on across parts, so the last part knows them all
-        citations, callout_kinds = part.citations, part.callout_kinds
-    words = len(plain_text(converted.html).split()) + sum(
+        faq.append(FaqItem(item_id, question, answer.encode(), plain_text(answer).encode(),
+                           line))
+    words = len(plain_text(html).split()) + sum(
         len(f"{item.question} {item.answer_text}".split()) for item in faq
     )
     return Document(
-        path=path, meta=meta, body=body, body_line=body_line, html_utf8=converted.html.encode(),
+        path=path, meta=meta, body=body, body_line=body_line, html_utf8=html.encode(),
         headings=converted.headings, faq_title=faq_title, faq=tuple(faq),
-        citations=citations, callout_kinds=callout_kinds, word_count=words,
+        citations=converted.citations, callout_kinds=converted.callout_kinds,
+        word_count=words,
     )
 
 
@@ -306,24 +309,50 @@ def die_with_parent(parent: int) -> None:
 PR_SET_PDEATHSIG = 1
 
 
+@contextmanager
+def worker_pool(jobs: int, initializer: Callable, initargs: tuple, *, fork: bool = False
+                ) -> Iterator[multiprocessing.pool.Pool]:
+    """`jobs` worker processes, each started with `initializer` (which calls
+    die_with_parent), forked if `fork` (they then inherit this process's objects): closed
+    when the block ends, stopped at once if it is interrupted."""
+    context = multiprocessing.get_context("fork") if fork else multiprocessing.get_context()
+    gc.freeze()  # forked workers share this process's objects; their collector would copy them
+    try:
+        pool = context.Pool(jobs, initializer=initializer, initargs=initargs)
+    finally:
+        gc.unfreeze()
+    try:
+        yield pool
+        pool.close()
+    except BaseException:
+        pool.terminate()  # interrupted: stop the workers now, not when they finish
+        raise
+    finally:
+        pool.join()
+
+
 def _start_worker(config: SiteConfig, records: dict, glossary: list[dict] | None,
-                  faq_heading: str, root: Path, parent: int) -> None:
+                  faq_heading: str, root: Path, parent: int, syllables: dict[str, int]
+                  ) -> None:
     die_with_parent(parent)
     global _worker
     renderer = MarkdownRenderer(config, Urls(config.base_url))
     renderer.records = records
     if glossary:
         renderer.set_glossary(glossary)
+    readability.table = readability.Syllables(syllables)
     _worker = (renderer, faq_heading, root)
 
 
-def _parse_in_worker(job: tuple[Path, bool]) -> tuple[Document | None, list]:
+def _parse_in_worker(job: tuple[Path, bool]) -> tuple[Document | None, list, dict[str, int]]:
+    """A file parsed and checked, its problems, and the words whose syllables were
+    counted for it (for the parent's table, see readability.py)."""
     assert _worker is not None
     renderer, faq_heading, root = _worker
     path, article = job
     report = Report(root)
     return parse_markdown_file(path, renderer, faq_heading, report, article=article), \
-        report.items
+        report.items, readability.table.take_new()
 
 
 def parse(inventory: Inventory, renderer: MarkdownRenderer, faq_heading: str,
@@ -356,40 +385,39 @@ def parse(inventory: Inventory, renderer: MarkdownRenderer, faq_heading: str,
     keys = [cache.key(path, report.root) for path in paths]
     found: dict[Path, Document] = {}
     for path, key in zip(paths, keys, strict=True):
-        doc = cache.get(key)
+        doc = cache.get(key, valid=lambda value: isinstance(value, Document))
         if doc is not None:
             found[path] = doc
     missing = [p for p in paths if p not in found]
     done = len(found)
+    # syllables of the words seen before, kept in the cache (read only when there is
+    # something to parse)
+    syllables = Memo(report.root, "syllables", enabled=use_cache, writable=write_cache)
+    if missing:
+        readability.table = readability.Syllables(
+            syllables.get(readability.CACHE_KEY, valid=readability.is_table))
     if jobs > 1 and len(missing) >= PARALLEL_FROM:
         # Markdown is the costly stage: convert across processes, in a stable order
-        pool = multiprocessing.Pool(
-            jobs, initializer=_start_worker,
-            initargs=(renderer.ext.site, renderer.records, entries, faq_heading, report.root,
-                      os.getpid()))
-        try:
-            fresh = []
+        fresh = []
+        with worker_pool(jobs, _start_worker,
+                         (renderer.ext.site, renderer.records, entries, faq_heading,
+                          report.root, os.getpid(), readability.table.known)) as pool:
             for result in pool.imap(_parse_in_worker,
                                     [(p, p in article_paths) for p in missing],
                                     chunksize=max(1, len(missing) // (jobs * 8))):
                 fresh.append(result)
                 progress("parse", done + len(fresh), len(paths))
-            pool.close()
-        except BaseException:
-            pool.terminate()  # interrupted: stop the workers now, not when they finish
-            raise
-        finally:
-            pool.join()
     else:
         fresh = []
         for path in missing:
             local = Report(report.root)
             doc = parse_markdown_file(path, renderer, faq_heading, local,
                                       article=path in article_paths)
-            fresh.append((doc, local.items))
+            fresh.append((doc, local.items, {}))
             progress("parse", done + len(fresh), len(paths))
     keyed = dict(zip(paths, keys, strict=True))
-    for path, (doc, items) in zip(missing, fresh, strict=True):
+    for path, (doc, items, words) in zip(missing, fresh, strict=True):
+        readability.table.add(words)
         for item in items:
             report.replay(item)
         if doc is not None and not items:  # only clean results are worth keeping
@@ -398,6 +426,9 @@ def parse(inventory: Inventory, renderer: MarkdownRenderer, faq_heading: str,
         elif doc is not None:
             found[path] = doc
     cache.prune()
+    if readability.table.new and len(readability.table.known) <= readability.MAX_KEPT:
+        syllables.put(dict(readability.table.known), readability.CACHE_KEY)
+    readability.table.take_new()
     parsed = [found.get(path) for path in paths]
     articles = tuple(d for d in parsed[: len(inventory.articles)] if d is not None)
     pages = tuple(d for d in parsed[len(inventory.articles):] if d is not None)

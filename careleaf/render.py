@@ -9,9 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import multiprocessing
+import multiprocessing.pool
+import os
 import re
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -23,10 +27,11 @@ from lxml import html as lxml_html
 from markupsafe import Markup, escape
 
 from .cache import file_digest
-from .diagnostics import Report
+from .diagnostics import Diagnostic, Report
 from .directives import ACTION_ORDER, FREQUENCY_WORDS
 from .discover import site_files
 from .graph import Route, Site
+from .parse import die_with_parent, worker_pool
 from .progress import no_progress
 from .regions import PRESETS
 
@@ -52,13 +57,14 @@ FREQUENCY_IN_TEXT = {key: text[0].lower() + text[1:] for key, text in FREQUENCY_
 
 
 def citation_html(numbers: list[tuple[int, str]]) -> Markup:
-    """[1, 2] as links into the page's References list (the article markup, no back-links)."""
+    """[1, 2] as links into the page's References list (the article markup, no back-links),
+    left out of the search index as in Markdown (markdown_ext.citation_element)."""
     links = ", ".join(
         f'<a class="citation__link" href="#ref-{escape(source_id)}">'
         f'<span class="visually-hidden">Reference </span>{number}</a>'
         for number, source_id in numbers
     )
-    return Markup(f'<sup class="citation">[{links}]</sup>')
+    return Markup(f'<sup class="citation" data-pagefind-ignore>[{links}]</sup>')
 
 
 def long_date(value: dt.date) -> str:
@@ -80,6 +86,25 @@ def asset_versions(static: Path, root: Path) -> dict[str, str]:
             for path in site_files(static, root, skip_ignored=False)}
 
 
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Templates compiled once in a process that builds many times (`serve`, which makes
+    a new environment for each build). Jinja keys each by the template's file and checks
+    it against the template's source, so an edited template is compiled again."""
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+_compiled = _CompiledTemplates()
+
+
 def environment(templates: Path, site: Site, versions: dict[str, str]) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates),
@@ -88,6 +113,7 @@ def environment(templates: Path, site: Site, versions: dict[str, str]) -> jinja2
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=_compiled,
     )
     urls = site.urls
 
@@ -111,7 +137,8 @@ def environment(templates: Path, site: Site, versions: dict[str, str]) -> jinja2
 
     def cite(owner, citations) -> Markup:
         """Numbered links for a record's (or the glossary's) citations."""
-        ids = [getattr(c, "id", c) for c in citations]
+        # one source cited twice (two sections of one SmPC) is one reference
+        ids = dict.fromkeys(getattr(c, "id", c) for c in citations)
         return citation_html([(owner.number(sid), sid) for sid in ids])
 
     region = site.config.region
@@ -280,13 +307,65 @@ class Page:
 
 
 EXTERNAL_RE = re.compile(r"[a-z][a-z0-9+.-]*:|//")
-# Text a reader can see: not in the head, a script, a comment, or a hidden element.
-VISIBLE_TEXT = etree.XPath(
-    "//body//text()[not(ancestor::script or ancestor::style or ancestor::template or "
-    "ancestor::noscript or ancestor::*[@hidden] or ancestor::*[@aria-hidden='true'] or "
-    "ancestor::*[contains(concat(' ', normalize-space(@class), ' '), ' visually-hidden ')] "
-    "or ancestor::*[contains(translate(@style, ' ', ''), 'display:none') or "
-    "contains(translate(@style, ' ', ''), 'visibility:hidden')])]")
+# Text a reader can see: not in the head, a script, a comment, or a hidden element. The
+# candidates are found by XPath and judged in Python (inline styles need parsing).
+MAYBE_HIDDEN = ("self::script or self::style or self::template or self::noscript or "
+                "@hidden or @aria-hidden or @style or @class or "
+                "self::details[not(@open)] or self::dialog[not(@open)]")
+MAYBE_HIDDEN_IN_BODY = etree.XPath(f"//body//*[{MAYBE_HIDDEN}]")
+BODY_AND_UP = etree.XPath("//body/ancestor-or-self::*")
+TEXT_IN_BODY = etree.XPath("//body//text()", smart_strings=False)
+# plain strings: lxml's own keep their element alive, and pickle (PageReuse) slowly
+HREFS = etree.XPath("//@href", smart_strings=False)
+IDS = etree.XPath("//@id", smart_strings=False)
+NEVER_SHOWN = {"script", "style", "template", "noscript"}
+CSS_COMMENT_RE = re.compile(r"/\*.*?\*/", re.DOTALL)
+CSS_ESCAPE_RE = re.compile(r"\\([0-9a-fA-F]{1,6})\s?|\\(.)")
+# A declaration that hides an element's text, whatever its case or spacing: no box, an
+# invisible box, no opacity, or letters of no size.
+HIDING_RE = re.compile(
+    r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse)"
+    r"|content-visibility\s*:\s*hidden"
+    r"|opacity\s*:\s*[+]?(?:0+\.?0*|\.0+)(?:e[+-]?\d+)?%?"
+    r"|font-size\s*:\s*[+]?(?:0+\.?0*|\.0+)[a-z%]*)\s*(?:!\s*important\s*)?(?=;|$)",
+    re.IGNORECASE)
+
+
+def _css(style: str) -> str:
+    """An inline style as a browser reads it: comments and escapes gone."""
+    style = CSS_COMMENT_RE.sub("", style)
+    return CSS_ESCAPE_RE.sub(lambda m: chr(int(m.group(1), 16)) if m.group(1) and
+                             0 < int(m.group(1), 16) <= 0x10FFFF else m.group(2) or "", style)
+
+
+def _hides(element: etree._Element) -> bool:
+    """Whether `element` keeps all its text from a reader."""
+    if element.tag in NEVER_SHOWN or element.get("hidden") is not None:
+        return True
+    if (element.get("aria-hidden") or "").strip().lower() == "true":
+        return True
+    if "visually-hidden" in (element.get("class") or "").split():
+        return True
+    return bool(HIDING_RE.search(_css(element.get("style") or "").strip()))
+
+
+def visible_text(tree: etree._Element) -> list[str]:
+    """The text nodes of the body that no hidden element holds. Each element is tested
+    once and hidden ones are emptied (asking of every text node whether any ancestor is
+    hidden took 80 ms a page), so `tree` is left without them. A closed `<details>` or
+    `<dialog>` shows its summary only."""
+    if any(_hides(element) for element in BODY_AND_UP(tree)):
+        return []
+    for element in MAYBE_HIDDEN_IN_BODY(tree):
+        if _hides(element):
+            element.clear(keep_tail=True)
+        elif element.tag in ("details", "dialog") and element.get("open") is None:
+            summary = next((child for child in element if child.tag == "summary"), None)
+            element.clear(keep_tail=True)
+            if summary is not None and element.tag == "details":
+                summary.tail = None
+                element.append(summary)
+    return TEXT_IN_BODY(tree)
 
 # Pages already scanned, by their bytes: `serve` does not scan unchanged pages again.
 _scanned: dict[str, Page] = {}
@@ -300,9 +379,9 @@ def scan(path: str, data: bytes, safety_texts: tuple[str, ...] = ()) -> tuple[Pa
     if page is not None and page.path == path:
         return page, []
     tree = lxml_html.document_fromstring(data)
-    hrefs = sorted({h for h in tree.xpath("//@href") if not EXTERNAL_RE.match(h)})
-    page = Page(path, sha, tuple(hrefs), frozenset(tree.xpath("//@id")))
-    shown = " ".join(" ".join(VISIBLE_TEXT(tree)).split())
+    hrefs = sorted({h for h in HREFS(tree) if not EXTERNAL_RE.match(h)})
+    page = Page(path, sha, tuple(hrefs), frozenset(IDS(tree)))
+    shown = " ".join(" ".join(visible_text(tree)).split())
     missing = [text for text in safety_texts if " ".join(text.split()) not in shown]
     return page, missing
 
@@ -314,40 +393,97 @@ class PageSink(Protocol):
 
 def render(site: Site, templates: Path, versions: dict[str, str], report: Report,
            sink: PageSink, progress: Callable = no_progress, *,
-           reuse: Callable[[str], tuple[Path, Page] | None] = lambda output: None
-           ) -> list[Page]:
-    """Render every route and hand each page to `sink` as soon as it is made. A page that
-    `reuse(output)` finds unchanged since the last build (see depends.py) is kept as it is."""
+           reuse: Callable[[str], tuple[Path, Page] | None] = lambda output: None,
+           jobs: int = 1) -> list[Page]:
+    """Render every route and hand each page to `sink` as soon as it is made, in the order
+    of the routes. A page that `reuse(output)` finds unchanged since the last build (see
+    depends.py) is kept as it is. Many pages are rendered across `jobs` processes."""
     global _scanned
     site_files(templates, templates.parent, report)  # refuse links that leave the site
     report.raise_if_errors()
     env = environment(templates, site, versions)
     config = site.config
     safety = (config.disclaimer, config.emergency, config.region.crisis_line)
+    decided = [(route, reuse(route.output)) for route in site.routes]
+    fresh = [route for route, kept in decided if kept is None]
     pages = []
-    for done, route in enumerate(site.routes, start=1):
-        progress("render", done, len(site.routes))
-        kept = reuse(route.output)
-        if kept is not None:
-            source, page = kept
-            sink.keep(route.output, source)
+    with _rendered(env, fresh, templates, report, safety, jobs) as rendered:
+        for done, (route, kept) in enumerate(decided, start=1):
+            progress("render", done, len(site.routes))
+            if kept is not None:
+                source, page = kept
+                sink.keep(route.output, source)
+                pages.append(page)
+                continue
+            data, page, hidden = next(rendered)
+            if data is None or page is None:
+                continue
+            if hidden:
+                report.error(templates / route.template, 1, "template-disclaimer-missing",
+                             f"{route.output} does not show this text from site.yaml where "
+                             f"readers can see it: \"{hidden[0][:60]}...\"",
+                             "keep {% include 'partials/disclaimer.html' %} in the base "
+                             "template, outside comments and hidden elements")
+            sink.add(OutputFile(route.output, data))
             pages.append(page)
-            continue
-        html = _render_route(env, route, templates, report)
-        if html is None:
-            continue
-        data = html.encode("utf-8")
-        page, hidden = scan(route.output, data, safety)
-        if hidden:
-            report.error(templates / route.template, 1, "template-disclaimer-missing",
-                         f"{route.output} does not show this text from site.yaml where "
-                         f"readers can see it: \"{hidden[0][:60]}...\"",
-                         "keep {% include 'partials/disclaimer.html' %} in the base template, "
-                         "outside comments and hidden elements")
-        sink.add(OutputFile(route.output, data))
-        pages.append(page)
     _scanned = {page.sha256: page for page in pages}  # the last build's only
     return pages
+
+
+Rendered = tuple[bytes | None, "Page | None", list[str]]  # the page, what scan found
+
+
+def _render_page(env: jinja2.Environment, route: Route, templates: Path, report: Report,
+                 safety: tuple[str, ...]) -> Rendered:
+    html = _render_route(env, route, templates, report)
+    if html is None:
+        return None, None, []
+    data = html.encode("utf-8")
+    page, hidden = scan(route.output, data, safety)
+    return data, page, hidden
+
+
+PARALLEL_FROM = 48  # fewer pages to render than this: starting processes costs more
+# What a render worker needs, inherited when the pool's processes are forked: the site is
+# never pickled.
+_job: tuple[jinja2.Environment, list[Route], Path, Path, tuple[str, ...]] | None = None
+
+
+def _render_in_worker(index: int) -> tuple[Rendered, list[Diagnostic]]:
+    assert _job is not None
+    env, routes, templates, root, safety = _job
+    report = Report(root)
+    return _render_page(env, routes[index], templates, report, safety), report.items
+
+
+@contextmanager
+def _rendered(env: jinja2.Environment, routes: list[Route], templates: Path, report: Report,
+              safety: tuple[str, ...], jobs: int) -> Iterator[Iterator[Rendered]]:
+    """The pages of `routes`, rendered in order: in this process, or, when there are many
+    and processes can be forked, across `jobs` of them (parse.py's pool: they die with
+    this process, and are stopped at once if the build is interrupted)."""
+    if jobs < 2 or len(routes) < PARALLEL_FROM or \
+            "fork" not in multiprocessing.get_all_start_methods():
+        yield (_render_page(env, route, templates, report, safety) for route in routes)
+        return
+    global _job
+    for name in sorted({route.template for route in routes}):  # compiled once, then shared
+        with suppress(Exception):  # a broken template is reported with its pages
+            env.get_template(name)
+    _job = (env, routes, templates, report.root, safety)
+
+    def in_order(pool: multiprocessing.pool.Pool) -> Iterator[Rendered]:
+        for page, items in pool.imap(_render_in_worker, range(len(routes)),
+                                     chunksize=max(1, len(routes) // (jobs * 16))):
+            for item in items:
+                report.replay(item)
+            yield page
+
+    try:
+        with worker_pool(jobs, die_with_parent, (os.getpid(),), fork=True) as pool:
+            yield in_order(pool)
+    finally:
+        _job = None
 
 
 def _render_route(env: jinja2.Environment, route: Route, templates: Path,
