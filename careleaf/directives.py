@@ -184,7 +184,8 @@ def _append(element: etree.Element, text: str) -> None:
 
 
 def _ids(cited: Cited | SideEffect) -> list[str]:
-    return [c.id for c in cited.sources]
+    """The sources of a statement, each once (two sections of one SmPC are one source)."""
+    return list(dict.fromkeys(c.id for c in cited.sources))
 
 
 @dataclass
@@ -202,17 +203,19 @@ class TableBuilder:
                 "emergency": tiers.emergency}
 
     def _table(self, caption: str, headers: list[str], kind: str) -> tuple:
-        """A table whose rows become stacked cards on a phone (style.css). Changing a
-        table's CSS display drops its semantics in some browsers, so the roles are
-        written out, and each cell carries its column's name for the card's label."""
+        """A table whose rows become stacked cards on a phone (style.css), each cell
+        carrying its column's name for the card's label. The table keeps its native
+        semantics: Chromium and Firefox keep a table's rows and cells when their CSS
+        display changes. ARIA roles on the rows and cells would be invalid HTML (the Nu
+        checker refuses them inside a native table), so only the table states its role,
+        for browsers that drop it."""
         table = etree.Element("table", {"class": f"data-table data-table--{kind}",
                                         "role": "table"})
         _text(table, "caption", caption)
-        head = etree.SubElement(etree.SubElement(table, "thead", {"role": "rowgroup"}), "tr",
-                                {"role": "row"})
+        head = etree.SubElement(etree.SubElement(table, "thead"), "tr")
         for header in headers:
-            _text(head, "th", header, role="columnheader")
-        return table, etree.SubElement(table, "tbody", {"role": "rowgroup"}), headers
+            _text(head, "th", header, scope="col")
+        return table, etree.SubElement(table, "tbody"), headers
 
     def side_effects(self, directive: Directive) -> etree.Element:
         record = self.records[directive.medicines[0]]
@@ -233,11 +236,11 @@ class TableBuilder:
         table, body, headers = self._table(
             caption, ["Side effect", "How common", "What to do"], "side-effects")
         for effect in effects:
-            row = etree.SubElement(body, "tr", {"class": f"tier-{effect.action}", "role": "row"})
-            _text(row, "th", effect.name, scope="row", role="rowheader")
-            _text(row, "td", FREQUENCY_WORDS[effect.frequency], role="cell",
+            row = etree.SubElement(body, "tr", {"class": f"tier-{effect.action}"})
+            _text(row, "th", effect.name, scope="row")
+            _text(row, "td", FREQUENCY_WORDS[effect.frequency],
                   **{"data-label": headers[1]})
-            what = etree.SubElement(row, "td", {"data-label": headers[2], "role": "cell"})
+            what = etree.SubElement(row, "td", {"data-label": headers[2]})
             tier = _text(what, "strong", f"{self.tiers[effect.action]}.")
             if effect.action == "emergency":
                 tier.set("class", "tier-label tier-label--emergency")
@@ -257,10 +260,10 @@ class TableBuilder:
         table, body, headers = self._table(caption, ["Feature", *names], "compare")
         for row_key in directive.options["rows"].split(","):
             label = BUILT_IN_ROWS.get(row_key) or chosen[0].facts[row_key].label
-            row = etree.SubElement(body, "tr", {"role": "row"})
-            _text(row, "th", label, scope="row", role="rowheader")
+            row = etree.SubElement(body, "tr")
+            _text(row, "th", label, scope="row")
             for header, record in zip(headers[1:], chosen, strict=True):
-                cell = etree.SubElement(row, "td", {"data-label": header, "role": "cell"})
+                cell = etree.SubElement(row, "td", {"data-label": header})
                 self._row(cell, row_key, record)
         return table
 
