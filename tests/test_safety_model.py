@@ -44,6 +44,7 @@ def drop(text: str, dotted: str) -> tuple[str, int]:
             parent_line, start, depth = at + 1, at + 1, depth + 2
     end = at + 1
     while end < len(lines) and (not lines[end].strip() or indent(lines[end]) > depth
+                                or lines[end].lstrip().startswith("#")
                                 or lines[end][depth:].startswith("- ")):
         end += 1
     return "".join(lines[:at] + lines[end:]), parent_line
