@@ -473,6 +473,10 @@ PART_BREAK_HTML = f"<p>{PART_BREAK}</p>"
 ACROSS_PARTS_RE = re.compile(r"<|^\s*(?:```|~~~)|^ {0,3}\[[^\]]*\]:|\[TOC\]",
                              re.MULTILINE)
 HEADING_LINE_RE = re.compile(r"^ {0,3}(?:#|=+[ \t]*$|-+[ \t]*$)", re.MULTILINE)
+# Python-Markdown blanks a line of spaces only after a newline, and gives nothing for a
+# text of spaces alone: a part that opens with such a line reads differently alone (at the
+# start of a document) than together (after the break, or before it as a code block)
+OPENS_WITH_SPACES_LINE_RE = re.compile(r"[ \t]+(?:[\r\n]|\Z)")
 ID_RE = re.compile(r'\sid="([^"]*)"')
 
 
@@ -562,6 +566,7 @@ class MarkdownRenderer:
     def _one_pass(self, parts: list[str]) -> bool:
         glossary = self.ext.glossary_re
         return not (any(PART_BREAK in part or ACROSS_PARTS_RE.search(part) for part in parts)
+                    or any(OPENS_WITH_SPACES_LINE_RE.match(part) for part in parts)
                     or any(HEADING_LINE_RE.search(part) for part in parts[1:])
                     or glossary is not None and glossary.search(PART_BREAK))
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, html_pages, run_cli
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 from lxml import html as lxml_html
@@ -289,13 +289,15 @@ def documents(draw, blocks_from: list[str] = BLOCKS) -> list[str]:
         blocks = draw(st.lists(st.sampled_from(choices), max_size=5))
         gaps = [draw(st.sampled_from(["\n", "\n\n", "\n\n\n"])) for _ in blocks]
         text = "".join(block + gap for block, gap in zip(blocks, gaps, strict=True))
-        parts.append(draw(st.sampled_from(["", "\n", "\n\n"])) + text)
+        # a first line of spaces only is blank after a newline, but not at the very start
+        parts.append(draw(st.sampled_from(["", "\n", "\n\n", " \n", "\t\n"])) + text)
     return parts
 
 
 @settings(max_examples=200, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(parts=documents() | documents(ONE_PASS_BLOCKS))
+@example(parts=["", " \n- one [@nhs-gabapentin]\n- two\n    - nested\n"])
 def test_any_document_converted_in_one_pass_as_in_many(bundled, parts):
     project = bundled["project"]
     renderers = bundled.setdefault("renderers", (
