@@ -151,10 +151,16 @@ def careleaf(site: Path, repeat: int = 1) -> list[Timing]:
 
     cold = repeated(repeat, cold_build)
     # Pagefind's share, and Careleaf's own process without it: GNU time reports the
-    # largest process of the tree, which at scale is Pagefind's indexer
-    search = repeated(repeat, lambda: timed(
-        [sys.executable, "-m", "pagefind", "--site", str(site / "_site"), "--output-path",
-         str(WORK / "pagefind-alone"), "--quiet"], ROOT, "pagefind", "search index alone"))
+    # largest process of the tree, which at scale is Pagefind's indexer. Pagefind writes
+    # into a new folder each time, as a build does (its staging folder): into a folder that
+    # already holds the same index it takes about 0.7 s less at 1,000 articles
+    def search_alone() -> Timing:
+        shutil.rmtree(WORK / "pagefind-alone", ignore_errors=True)
+        return timed([sys.executable, "-m", "pagefind", "--site", str(site / "_site"),
+                      "--output-path", str(WORK / "pagefind-alone"), "--quiet"], ROOT,
+                     "pagefind", "search index alone")
+
+    search = repeated(repeat, search_alone)
     own = repeated(repeat, lambda: own_process(site))
     shutil.rmtree(site / "_site")  # else the next build is a no-op and the cache stays cold
     timed(cli, ROOT, "careleaf", "warm the cache")

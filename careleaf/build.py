@@ -72,7 +72,7 @@ def inputs_digest(project: Project, today: dt.date, drafts: bool) -> str:
 def load_content(project: Project, report: Report, *, drafts: bool = False,
                  jobs: int | None = None, progress: Callable = no_progress,
                  cache: bool = True, write: bool = True,
-                 memo: Callable[[str], Memo] | None = None) -> tuple[Parsed, Content]:
+                 memo: Callable[..., Memo] | None = None) -> tuple[Parsed, Content]:
     """Discover, parse and validate the content, and make the comparisons: everything the
     site is made from, checked file by file and against each other."""
     config = project.config
@@ -81,7 +81,8 @@ def load_content(project: Project, report: Report, *, drafts: bool = False,
     parsed = parse(inventory, renderer, config.faq_heading, report,
                    jobs=jobs if jobs is not None else (os.cpu_count() or 1), progress=progress,
                    use_cache=cache, write_cache=write)
-    content = validate(parsed, config, report, drafts=drafts)
+    content = validate(parsed, config, report, drafts=drafts,
+                       memo=memo("validated", remember=False) if memo else None)
     made = comparisons(content, renderer, memo("compare") if memo else None)
     return parsed, replace(content, comparisons=made)
 
@@ -117,8 +118,8 @@ def build(
                 recorded == output_manifest(project.out):
             return BuildResult(None, (), report, project.out, (), up_to_date=True)
 
-    def memo(name: str) -> Memo:
-        return Memo(project.root, name, enabled=cache, writable=write)
+    def memo(name: str, *, remember: bool = True) -> Memo:
+        return Memo(project.root, name, enabled=cache, writable=write, remember=remember)
 
     parsed, content = load_content(project, report, drafts=drafts, jobs=jobs,
                                    progress=progress, cache=cache, write=write, memo=memo)

@@ -6,6 +6,8 @@ depends on, so a build that uses it gives exactly the bytes a clean build gives.
 - A parsed Markdown file is keyed by its path and bytes, plus the *context* every file's
   conversion depends on: site.yaml, the medicine records and glossary (tables and links
   built from them), and the engine's own source code.
+- An article's validation is keyed by its parse key plus every data file and setting it
+  is checked against (the bibliography, topics, people, records and site.yaml).
 - A whole build is keyed by every input file, the options and "today"; when nothing
   changed since the last build into the same folder, the build is a no-op.
 """
@@ -15,12 +17,15 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import os
 import pickle
+import shutil
 import sys
 import time
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
+from stat import S_ISDIR, S_ISREG
 from typing import Any
 
 CACHE = Path(".careleaf") / "cache"
@@ -79,15 +84,30 @@ def notice(message: str) -> None:
         print(f"notice: {message}", file=sys.stderr)
 
 
+TOUCH_AFTER = 3600.0  # seconds: an entry used within the hour is fresh enough for prune()
+# never wait on a pipe or device someone left in the cache folder: it reads as damaged
+READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+
+
 def _load(file: Path, *, touch: bool, valid: Callable[[Any], bool] = lambda value: True
           ) -> Any | None:
     """A cached value, or None when there is none. A damaged or foreign entry (any file at
     all can sit in the cache folder) is discarded with a notice, and recomputed."""
     try:
-        data = file.read_bytes()
+        descriptor = os.open(file, READ_FLAGS)
+        try:
+            stat = os.fstat(descriptor)
+            data = b""
+            if S_ISREG(stat.st_mode):
+                while chunk := os.read(descriptor, max(stat.st_size - len(data) + 1, 1 << 16)):
+                    data += chunk
+        finally:
+            os.close(descriptor)
     except OSError:
         return None
     try:
+        if not S_ISREG(stat.st_mode):
+            raise ValueError("it is not a file")
         value = pickle.loads(data)
         problem = None if valid(value) else f"it holds a {type(value).__name__}, not what " \
             "Careleaf stored there"
@@ -98,11 +118,11 @@ def _load(file: Path, *, touch: bool, valid: Callable[[Any], bool] = lambda valu
                "discarded and will be rebuilt")
         if touch:  # a build, not `check`, which writes nothing
             with contextlib.suppress(OSError):
-                file.unlink()
+                shutil.rmtree(file) if S_ISDIR(stat.st_mode) else file.unlink()
         return None
-    if touch:
+    if touch and time.time() - stat.st_mtime > TOUCH_AFTER:
         with contextlib.suppress(OSError):
-            file.touch()  # recently used: kept by ParseCache.prune()
+            os.utime(file)  # recently used: kept by ParseCache.prune()
     return value
 
 
@@ -193,11 +213,12 @@ class Memo:
     _memory: dict[Path, Any] = {}
 
     def __init__(self, root: Path, namespace: str, *, enabled: bool = True,
-                 writable: bool = True):
+                 writable: bool = True, remember: bool = True):
         self.folder = root / CACHE
         self.namespace = namespace
         self.enabled = enabled
         self.writable = writable
+        self.remember = remember  # False: many small values another memo keeps in memory
         self.engine = engine_digest()
 
     def _file(self, parts: tuple[bytes, ...]) -> Path:
@@ -213,7 +234,7 @@ class Memo:
         value = self._memory.get(file)
         if value is None:
             value = _load(file, touch=self.writable, valid=valid)
-            if value is not None:
+            if value is not None and self.remember:
                 self._memory[file] = value
         return value
 
@@ -221,4 +242,5 @@ class Memo:
         if self.enabled and self.writable:
             file = self._file(parts)
             _store(file, value)
-            self._memory[file] = value
+            if self.remember:
+                self._memory[file] = value

@@ -282,10 +282,22 @@ def main(argv: list[str] | None = None) -> int:
         return getattr(args, "exit_code", EXIT_CONTENT)
 
 
+def run() -> None:
+    """The command's entry point: `main`, then exit at once. A build leaves a large heap
+    (every article, parsed), and freeing it object by object at interpreter shutdown takes
+    about a quarter of a second at 1,000 articles; every file is written and closed by
+    then, so only the output streams are flushed (mypy exits the same way)."""
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe keeps the status
+            stream.flush()
+    os._exit(code)
+
+
 def _quiet_exit(message: str) -> None:
     with contextlib.suppress(OSError):
         print(f"\n{message}", file=sys.stderr)
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run()

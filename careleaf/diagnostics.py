@@ -59,6 +59,7 @@ class Report:
         self.tolerate = tolerate  # codes --strict leaves as warnings (--allow-unreviewed)
         self.levels: dict[str, str] = {}  # site.yaml `checks:` overrides, code -> level
         self.settings: dict[str, str] = {}  # levels other site.yaml settings decide
+        self._shown: dict[Path | str, str] = {}  # path -> as shown (many items, few files)
 
     def configure(self, levels: dict[str, str], settings: dict[str, str] | None = None
                   ) -> None:
@@ -72,7 +73,12 @@ class Report:
         return self.levels.get(code) != "off"
 
     def relative(self, path: Path | str) -> str:
-        path = Path(path)
+        shown = self._shown.get(path)
+        if shown is None:
+            shown = self._shown[path] = self._relative(Path(path))
+        return shown
+
+    def _relative(self, path: Path) -> str:
         if path.is_absolute() and path.is_relative_to(self.root) and ".." not in path.parts:
             return path.relative_to(self.root).as_posix()  # the usual case, without I/O
         try:

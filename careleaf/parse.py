@@ -17,7 +17,7 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import frontmatter
@@ -274,6 +274,9 @@ class Parsed:
     bibliography: tuple[Path, YamlData] | None
     glossary: tuple[Path, YamlData] | None
     people: tuple[Path, YamlData] | None = None
+    # each Markdown file's parse-cache key: it names the file's bytes and everything its
+    # parse depends on, so later stages can key their own memos on it
+    keys: dict[Path, str] = field(default_factory=dict, compare=False)
 
 
 PARALLEL_FROM = 24  # fewer Markdown files than this: starting processes costs more
@@ -433,4 +436,5 @@ def parse(inventory: Inventory, renderer: MarkdownRenderer, faq_heading: str,
     articles = tuple(d for d in parsed[: len(inventory.articles)] if d is not None)
     pages = tuple(d for d in parsed[len(inventory.articles):] if d is not None)
     return Parsed(articles, pages, medicines, data_file(inventory.topics),
-                  data_file(inventory.bibliography), glossary, data_file(inventory.people))
+                  data_file(inventory.bibliography), glossary, data_file(inventory.people),
+                  keys=keyed)

@@ -11,13 +11,13 @@ import math
 import pickle
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
-from .cache import digest
+from .cache import Memo, digest
 from .diagnostics import Diagnostic, Report, did_you_mean
 from .directives import parse_directive
 from .markdown_ext import CALLOUT_KINDS, CAPTION_PREFIX, Heading
@@ -138,7 +138,9 @@ class Content:
 
 
 def validate(parsed: Parsed, config: SiteConfig, report: Report, *,
-             drafts: bool = False) -> Content:
+             drafts: bool = False, memo: Memo | None = None) -> Content:
+    """`memo` keeps each article's validation on disk, so a rebuild after one edit checks
+    that one article against the rest again, not all of them."""
     bibliography = _bibliography(parsed.bibliography, report)
     people = _people(parsed.people, report)
     medicines = _medicines(parsed.medicines, bibliography, people, config, report)
@@ -149,8 +151,8 @@ def validate(parsed: Parsed, config: SiteConfig, report: Report, *,
     articles = []
     context = _context_key(parsed, config)
     for doc in parsed.articles:
-        article = _remembered(doc, context, report, lambda doc, found:
-                              _article(doc, known, config, found))
+        article = _remembered(doc, parsed.keys.get(doc.path), context, memo, report,
+                              lambda doc, found: _article(doc, known, config, found))
         if article and (drafts or not article.meta.draft):
             articles.append(article)
     pages = []
@@ -183,12 +185,31 @@ def _context_key(parsed: Parsed, config: SiteConfig) -> str:
     return digest(pickle.dumps((data, records, config.model_dump()), protocol=5))
 
 
-def _remembered(doc: Document, context: str, report: Report,
-                check: Callable[[Document, Report], Article | None]) -> Article | None:
+def _is_stored(value: Any) -> bool:
+    return isinstance(value, tuple) and len(value) == 2 and \
+        (value[0] is None or isinstance(value[0], Article)) and isinstance(value[1], list) \
+        and all(isinstance(item, Diagnostic) for item in value[1])
+
+
+def _remembered(doc: Document, key: str | None, context: str, memo: Memo | None,
+                report: Report, check: Callable[[Document, Report], Article | None]
+                ) -> Article | None:
+    """The article `check` makes of `doc`, and its diagnostics, found once for the same
+    file and context: in memory (`serve`), else on disk under the file's parse key, which
+    names its bytes and everything its parse depends on, and the context."""
     seen = _validated.get(id(doc))
     if seen is None or seen[0] is not doc or seen[1] != context:
-        found = Report(report.root)
-        seen = (doc, context, check(doc, found), found.items)
+        parts = (key.encode(), context.encode()) if memo is not None and key else None
+        stored = memo.get(*parts, valid=_is_stored) if parts else None
+        if stored is not None:
+            kept, items = stored
+            seen = (doc, context, replace(kept, document=doc) if kept else None, items)
+        else:
+            found = Report(report.root)
+            seen = (doc, context, check(doc, found), found.items)
+            if parts:  # kept without the document, which the parse cache holds
+                memo.put((replace(seen[2], document=None) if seen[2] else None, seen[3]),
+                         *parts)
         _validated[id(doc)] = seen
     for item in seen[3]:
         report.replay(item)

@@ -261,15 +261,17 @@ class InPlaceSink(Sink):
         self.add(OutputFile(MARKER, _marker(inputs).encode()))
         wanted = set(self.paths)
         try:
-            for path in sorted(out.rglob("*"), reverse=True):  # files before folders
-                relative = path.relative_to(out).as_posix()
-                if relative == SEARCH_DIR or relative.startswith(SEARCH_DIR + "/"):
+            for current, folders, files in os.walk(out, topdown=False):  # files first
+                where = Path(current).relative_to(out).as_posix()
+                if where == SEARCH_DIR or where.startswith(SEARCH_DIR + "/"):
                     continue
-                if path.is_dir():
-                    if not any(path.iterdir()):
-                        path.rmdir()
-                elif relative not in wanted:
-                    path.unlink()
+                prefix = "" if where == "." else where + "/"
+                links = [f for f in folders if os.path.islink(os.path.join(current, f))]
+                for name in [*files, *links]:  # a link to a folder is not walked into
+                    if prefix + name not in wanted and prefix + name != SEARCH_DIR:
+                        os.unlink(os.path.join(current, name))
+                if prefix and not os.listdir(current):
+                    os.rmdir(current)
             for relative, data in self.changed.items():
                 target = out / relative
                 target.parent.mkdir(parents=True, exist_ok=True)

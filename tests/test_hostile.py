@@ -904,7 +904,8 @@ def _corrupt(kind: str) -> bytes:
 
 
 @pytest.mark.parametrize("kind", ["garbage", "unsupported-protocol", "list",
-                                  "dict-of-wrong-shape", "unknown-class", "truncated"])
+                                  "dict-of-wrong-shape", "unknown-class", "truncated",
+                                  "fifo", "folder"])
 def test_a_broken_cache_is_discarded_with_a_notice(make_site, kind):
     root = make_site()
     first = run_cli("--root", str(root), "build", "--quiet")
@@ -912,9 +913,13 @@ def test_a_broken_cache_is_discarded_with_a_notice(make_site, kind):
     entries = sorted((root / ".careleaf/cache").glob("*.pickle"))
     assert len(entries) >= 3  # a parsed page, the pages' record, the output's manifest
     for entry in entries:
-        entry.write_bytes(_corrupt(kind))
+        if kind in ("fifo", "folder"):  # a build must not wait on a pipe nobody writes
+            entry.unlink()
+            os.mkfifo(entry) if kind == "fifo" else entry.mkdir()
+        else:
+            entry.write_bytes(_corrupt(kind))
     (root / "_site/index.html").unlink()  # so the next build really builds
-    second = run_cli("--root", str(root), "build", "--quiet")
+    second = run_cli("--root", str(root), "build", "--quiet", timeout=60)
     no_traceback(second)
     assert second.code == 0, second.err
     assert "notice:" in second.err and "discarded" in second.err

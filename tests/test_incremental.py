@@ -131,10 +131,12 @@ def test_incremental_build_equals_clean_build_after_any_edits(edits):
         assert (incremental / "compare/gabapentin-vs-pregabalin/index.html").is_file()
         for edit, n in edits:
             edit(root, n)
-            build_into(root, incremental, cache=True)
+            kept = build_into(root, incremental, cache=True)
             shutil.rmtree(clean, ignore_errors=True)
-            build_into(root, clean, cache=False)
+            fresh = build_into(root, clean, cache=False)
             assert snapshot(incremental) == snapshot(clean), edit.__name__
+            # and the same diagnostics, though most were found by an earlier build
+            assert sorted(kept.report.items) == sorted(fresh.report.items), edit.__name__
 
 
 def test_no_op_rebuild_changes_nothing_and_says_so(tmp_path):
@@ -184,3 +186,31 @@ def test_a_body_edit_renders_one_page_and_a_title_edit_renders_them_all(tmp_path
     edit_article(root, 4)
     assert build_into(root, out, cache=True).rendered == 2
     assert "tampered" not in (out / "medicines/gabapentin/index.html").read_text()
+
+
+def test_an_unchanged_article_is_checked_again_when_what_it_is_checked_against_changes(
+        tmp_path):
+    """Each article's validation is kept in the cache: a change to people.yaml (or the
+    records, bibliography, topics or site.yaml) must still reach every article."""
+    root = new_site(tmp_path)
+    out = tmp_path / "out"
+
+    def check() -> tuple[int, list[str]]:
+        cached = run_cli("--root", str(root), "build", "--out", str(out))
+        clean = run_cli("--root", str(root), "build", "--out", str(tmp_path / "clean"),
+                        "--no-cache")
+        assert (cached.code, cached.err) == (clean.code, clean.err)
+        return cached.code, [line for line in cached.err.splitlines() if "error[" in line]
+
+    assert check() == (0, [])
+    people = root / "content/people.yaml"
+    people.write_text(people.read_text().replace("clinical_reviewer: true",
+                                                 "clinical_reviewer: false"))
+    code, errors = check()
+    assert code == 1
+    assert {line.split(":")[0] for line in errors} >= {
+        "content/articles/gabapentin-twitching.md", "content/articles/pregabalin.md"}
+    assert all("review-independence" in line or "reviewer" in line for line in errors)
+    people.write_text(people.read_text().replace("clinical_reviewer: false",
+                                                 "clinical_reviewer: true"))
+    assert check() == (0, [])
