@@ -321,14 +321,55 @@ IDS = etree.XPath("//@id", smart_strings=False)
 NEVER_SHOWN = {"script", "style", "template", "noscript"}
 CSS_COMMENT_RE = re.compile(r"/\*.*?\*/", re.DOTALL)
 CSS_ESCAPE_RE = re.compile(r"\\([0-9a-fA-F]{1,6})\s?|\\(.)")
-# A declaration that hides an element's text, whatever its case or spacing: no box, an
-# invisible box, no opacity, or letters of no size.
-HIDING_RE = re.compile(
-    r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse)"
-    r"|content-visibility\s*:\s*hidden"
-    r"|opacity\s*:\s*[+]?(?:0+\.?0*|\.0+)(?:e[+-]?\d+)?%?"
-    r"|font-size\s*:\s*[+]?(?:0+\.?0*|\.0+)[a-z%]*)\s*(?:!\s*important\s*)?(?=;|$)",
-    re.IGNORECASE)
+# Inline styles are judged against what is known to leave text readable: a declaration
+# of any other property (position, transform, clip, height, overflow, text-indent,
+# filter, a colour or a font, ...) may move text out of sight, cover it or draw it
+# unreadably, so it counts as hiding. The pages' own styles belong in static/ (the
+# Content-Security-Policy refuses inline ones).
+READABLE_PROPERTIES = {
+    "font-weight", "font-style", "font-variant", "line-height", "text-align", "text-decoration",
+    "text-decoration-line", "text-decoration-color", "text-transform", "margin",
+    "margin-top", "margin-bottom", "margin-left", "margin-right", "margin-block",
+    "margin-inline", "padding", "padding-top", "padding-bottom", "padding-left",
+    "padding-right", "padding-block", "padding-inline", "border", "border-top",
+    "border-bottom", "border-left", "border-right", "border-color", "border-width",
+    "border-style", "border-radius", "outline", "max-width", "display", "visibility",
+    "content-visibility", "opacity", "font-size",
+}
+NUMBER_RE = re.compile(r"([+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)([a-z%]*)", re.IGNORECASE)
+SMALLEST_TEXT = {"px": 8, "pt": 6, "em": 0.5, "rem": 0.5, "%": 50, "ch": 0.5, "ex": 1}
+
+
+def _declaration_hides(name: str, value: str) -> bool:
+    """Whether one inline declaration can keep its element's text from a reader."""
+    value = re.sub(r"!\s*important\s*$", "", value).strip().lower()
+    numbers = [(float(n), unit.lower()) for n, unit in NUMBER_RE.findall(value)]
+    if name not in READABLE_PROPERTIES:
+        return True
+    if name == "display":
+        return value == "none"
+    if name == "visibility":
+        return value != "visible"
+    if name == "content-visibility":
+        return value == "hidden"
+    if name == "opacity":
+        return not numbers or numbers[0][0] / (100 if numbers[0][1] == "%" else 1) < 0.5
+    if name == "font-size":
+        if value.replace("-", "").isalpha():  # small, x-small, larger ...
+            return False
+        return not numbers or numbers[0][1] not in SMALLEST_TEXT or \
+            numbers[0][0] < SMALLEST_TEXT[numbers[0][1]]
+    if name.startswith("margin"):  # pulled off the page
+        return any(number < 0 for number, _ in numbers)
+    return False
+
+
+def _style_hides(style: str) -> bool:
+    for declaration in _css(style).split(";"):
+        name, colon, value = declaration.partition(":")
+        if colon and _declaration_hides(name.strip().lower(), value):
+            return True
+    return False
 
 
 def _css(style: str) -> str:
@@ -346,7 +387,7 @@ def _hides(element: etree._Element) -> bool:
         return True
     if "visually-hidden" in (element.get("class") or "").split():
         return True
-    return bool(HIDING_RE.search(_css(element.get("style") or "").strip()))
+    return _style_hides(element.get("style") or "")
 
 
 def visible_text(tree: etree._Element) -> list[str]:
@@ -423,7 +464,9 @@ def render(site: Site, templates: Path, versions: dict[str, str], report: Report
                              f"{route.output} does not show this text from site.yaml where "
                              f"readers can see it: \"{hidden[0][:60]}...\"",
                              "keep {% include 'partials/disclaimer.html' %} in the base "
-                             "template, outside comments and hidden elements")
+                             "template, outside comments, hidden elements and inline styles "
+                             "other than font size and weight, spacing and borders (put "
+                             "styles in static/style.css)")
             sink.add(OutputFile(route.output, data))
             pages.append(page)
     _scanned = {page.sha256: page for page in pages}  # the last build's only

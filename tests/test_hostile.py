@@ -521,6 +521,17 @@ HIDDEN_DISCLAIMERS = {
     "opacity-percent": '<div style="color: red; opacity: 0% !important">' + INCLUDE + "</div>",
     "font-size-zero": '<div style="font-size:0px">' + INCLUDE + "</div>",
     "aria-hidden-upper-case": '<div aria-hidden="TRUE">' + INCLUDE + "</div>",
+    # any inline style but font size and weight, spacing and borders may hide text
+    "off-screen": '<div style="position:absolute; left:-9999px">' + INCLUDE + "</div>",
+    "clipped": '<div style="clip-path: inset(50%)">' + INCLUDE + "</div>",
+    "scaled-away": '<div style="transform: scale(0)">' + INCLUDE + "</div>",
+    "no-height": '<div style="height:0; overflow:hidden">' + INCLUDE + "</div>",
+    "indented-away": '<div style="text-indent:-9999px">' + INCLUDE + "</div>",
+    "pulled-away": '<div style="margin-left: -100vw">' + INCLUDE + "</div>",
+    "transparent": '<div style="color: transparent">' + INCLUDE + "</div>",
+    "white-on-white": '<div style="color:#fff; background:#fff">' + INCLUDE + "</div>",
+    "faint": '<div style="opacity: .1">' + INCLUDE + "</div>",
+    "tiny": '<div style="font-size: 1px">' + INCLUDE + "</div>",
 }
 
 
@@ -537,6 +548,8 @@ def test_a_template_that_hides_the_disclaimer_fails(attempt, case):
     "<details open><summary>More</summary>" + INCLUDE + "</details>",
     '<div style="opacity: 0.9; font-size: 1.1rem">' + INCLUDE + "</div>",
     '<div style="display: block" aria-hidden="false">' + INCLUDE + "</div>",
+    '<div style="margin: 1em 0; padding: 4px; font-weight: bold; border: 1px solid">' +
+    INCLUDE + "</div>",
 ])
 def test_a_template_that_shows_the_disclaimer_in_a_wrapper_builds(attempt, shown):
     base = (REPO / "templates/base.html").read_text("utf-8")
