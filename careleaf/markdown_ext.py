@@ -565,8 +565,8 @@ class MarkdownRenderer:
 
     def _one_pass(self, parts: list[str]) -> bool:
         glossary = self.ext.glossary_re
-        return not (any(PART_BREAK in part or ACROSS_PARTS_RE.search(part) for part in parts)
-                    or any(OPENS_WITH_SPACES_LINE_RE.match(part) for part in parts)
+        return not (any(PART_BREAK in part or ACROSS_PARTS_RE.search(part)
+                        or OPENS_WITH_SPACES_LINE_RE.match(part) for part in parts)
                     or any(HEADING_LINE_RE.search(part) for part in parts[1:])
                     or glossary is not None and glossary.search(PART_BREAK))
 

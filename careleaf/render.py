@@ -342,10 +342,10 @@ SMALLEST_TEXT = {"px": 8, "pt": 6, "em": 0.5, "rem": 0.5, "%": 50, "ch": 0.5, "e
 
 def _declaration_hides(name: str, value: str) -> bool:
     """Whether one inline declaration can keep its element's text from a reader."""
-    value = re.sub(r"!\s*important\s*$", "", value).strip().lower()
-    numbers = [(float(n), unit.lower()) for n, unit in NUMBER_RE.findall(value)]
     if name not in READABLE_PROPERTIES:
         return True
+    value = re.sub(r"!\s*important\s*$", "", value).strip().lower()
+    numbers = [(float(n), unit) for n, unit in NUMBER_RE.findall(value)]
     if name == "display":
         return value == "none"
     if name == "visibility":
