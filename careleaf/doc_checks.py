@@ -299,9 +299,9 @@ def _links(doc: Document, fragments: list[etree._Element], lines: list[tuple[int
             if not url:
                 continue
             if (url, image) not in judged:
-                judged[url, image] = url_findings(url, config, image=image)
+                judged[url, image] = url_findings(url, config, image=image, typed=False)
             for finding in judged[url, image]:
-                href = resolve(url, config.base_url).href
+                href = resolve(url, config.base_url, typed=False).href
                 if (href, finding.code) in reported:
                     continue
                 reported.add((href, finding.code))

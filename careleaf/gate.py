@@ -35,6 +35,7 @@ from .diagnostics import Report
 from .regions import PRESETS
 from .schema import SiteConfig
 from .sourcefile import YamlData
+from .urls import Urls
 
 # spam: patterns, not the sources' exact strings -------------------------------------------
 # Every spam pattern below needs one of these words: text without any is skipped.
@@ -255,15 +256,23 @@ class Url:
     internal: bool  # on this site
 
 
-def resolve(url: str, base_url: str) -> Url:
+def resolve(url: str, base_url: str, *, typed: bool = True) -> Url:
     """`url` as a browser resolves it on one of the site's pages. Where that depends on
     the page's own scheme (`https:host/x` is a path on an https page but the host `host`
     on an http one, a copy served locally or a feed reader), the other host wins: a link
-    is judged by the worst place it can lead."""
+    is judged by the worst place it can lead.
+
+    A `typed` URL is one an editor wrote: a site link in it ("/about/") is first made into
+    the link the renderer writes (`Urls.url`, under the base URL's path), so it is judged
+    where it will lead on the published site. An URL read back from rendered HTML
+    (`typed=False`) is judged as it stands."""
     written = url
     url = html.unescape(url).strip()
     url = "".join(c for c in url if c >= " " and c != "\x7f")  # browsers strip these
     url = INVISIBLE_RE.sub("", url)
+    site_urls = Urls(base_url)
+    if typed and site_urls.is_internal(url):
+        url = site_urls.url(url)
     try:
         parsed = ada_url.URL(url or "#", base_url)
         other = ada_url.URL(url or "#", _other_scheme(base_url))
@@ -299,9 +308,11 @@ def _domain_matches(host: str, domains: Iterable[str]) -> bool:
 SAFE_SCHEMES = {"http", "https", "mailto", "tel"}
 
 
-def url_findings(url: str, config: SiteConfig, *, image: bool = False) -> list[Finding]:
-    """What is wrong with a link (or an image source) an editor wrote."""
-    link = resolve(url, config.base_url)
+def url_findings(url: str, config: SiteConfig, *, image: bool = False,
+                 typed: bool = True) -> list[Finding]:
+    """What is wrong with a link (or an image source) an editor wrote (`typed`) or the
+    renderer made of it."""
+    link = resolve(url, config.base_url, typed=typed)
     if not link.href:
         return [Finding("link-invalid", 1, f"'{url}' is not a web address a browser can open",
                         "check the address for spaces or typing mistakes")]
