@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 import markdown
 import nh3
+from lxml import etree as lxml_etree
+from lxml import html as lxml_html
 from markdown import inlinepatterns, util
 from markdown.extensions import Extension
 from markdown.extensions.admonition import AdmonitionProcessor
@@ -349,7 +351,8 @@ def _own_images_only(element: str, attribute: str, value: str) -> str | None:
 
 
 def sanitise(html: str) -> str:
-    return nh3.clean(
+    """`html` with only what Careleaf allows, nested so that every reader of it agrees."""
+    clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
@@ -359,6 +362,54 @@ def sanitise(html: str) -> str:
         link_rel=None,
         strip_comments=True,
     )
+    return as_one_tree(clean)
+
+
+# libxml2, which reads every page for the checks, the reading grade and search, nests some
+# well-formed HTML otherwise than browsers do: it ends an <a> or a <pre> where a <table>
+# starts inside it, and takes what follows a lone </li> into the item. Both must read one
+# tree, or a check passes text that the reader sees elsewhere.
+VOID_TAGS = {"br", "img", "hr", "wbr"}
+TAG_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)")
+
+
+def as_one_tree(html: str) -> str:
+    """Sanitised (so well-formed) `html`, unchanged where libxml2 reads the tree it writes;
+    otherwise the tree libxml2 reads, written with every end tag, which a browser, an
+    HTML parser and libxml2 all read alike."""
+    if "<" not in html:
+        return html
+    holder = lxml_html.fragment_fromstring(html, create_parent="div")
+    read = [(event, element.tag) for event, element
+            in lxml_etree.iterwalk(holder, events=("start", "end"))][1:-1]
+    written = [("end" if match.group(1) else "start", match.group(2).lower())
+               for match in TAG_RE.finditer(html)]
+    written = [step for tag in written for step in
+               ([("start", tag[1]), ("end", tag[1])] if tag[1] in VOID_TAGS else [tag])
+               if not (tag[0] == "end" and tag[1] in VOID_TAGS)]
+    if read == written:
+        return html
+    return _escape(holder.text or "") + "".join(_write(child) for child in holder)
+
+
+def _write(element) -> str:
+    """An element as html5ever (nh3) writes one: every non-void end tag written out."""
+    if not isinstance(element.tag, str):  # a comment or processing instruction: dropped
+        return _escape(element.tail or "")
+    attributes = "".join(f' {name}="{_escape(value, quote=True)}"'
+                         for name, value in element.attrib.items())
+    opened = f"<{element.tag}{attributes}>"
+    if element.tag in VOID_TAGS:
+        return opened + _escape(element.tail or "")
+    inner = _escape(element.text or "") + "".join(_write(child) for child in element)
+    return f"{opened}{inner}</{element.tag}>" + _escape(element.tail or "")
+
+
+def _escape(text: str, *, quote: bool = False) -> str:
+    text = text.replace("&", "&amp;").replace("\xa0", "&nbsp;")
+    if quote:
+        return text.replace('"', "&quot;")
+    return text.replace("<", "&lt;").replace(">", "&gt;")
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from lxml import html as lxml_html
 
 REPO = Path(__file__).resolve().parent.parent
@@ -226,3 +227,13 @@ def parse_page(path: Path):
 
 def html_pages(out: Path) -> list[Path]:
     return sorted(p for p in out.rglob("*.html"))
+
+
+# Property tests: under CI every run draws the same examples (derandomised, no example
+# database), so a failure is real and the same on a rerun; a developer's run draws new
+# ones each run and keeps failures in .hypothesis/ (git ignores it); each test fixes how
+# many examples it draws. `HYPOTHESIS_PROFILE=ci` reproduces a CI run anywhere.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("dev")
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or
+                      ("ci" if os.environ.get("CI") else "dev"))
