@@ -123,7 +123,7 @@ def build(
 
     parsed, content = load_content(project, report, drafts=drafts, jobs=jobs,
                                    progress=progress, cache=cache, write=write, memo=memo)
-    static_files(project, report)  # a link out of the site is refused by `check` too
+    static = static_files(project, report)  # a link out of the site is refused by `check` too
     stats = check_content(content, parsed, config, today, report,
                           drafts_published=write and drafts and search)
     if write and drafts and search:
@@ -140,12 +140,12 @@ def build(
     site = make_site(config, content, today, report)
     report.raise_if_errors()
 
-    versions = asset_versions(project.static, project.root)
+    versions = asset_versions(static)
     prints = fingerprints(site, project, site_inputs(project, parsed, today, drafts))
     reuse = PageReuse(project, memo("pages"))
     sink = open_sink(project, report, search=search) if write else Sink()
     try:
-        pages = render(site, project.templates, versions, report, sink, progress,
+        pages = render(site, project.template_dirs, versions, report, sink, progress,
                        reuse=lambda output: reuse.get(output, prints[output]),
                        jobs=jobs if jobs is not None else (os.cpu_count() or 1))
         for extra in index_files(site):

@@ -171,6 +171,12 @@ def cmd_new(args: argparse.Namespace) -> int:
                        args.author)
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    from .init import init_site
+
+    return init_site(Path(args.root) / args.folder, force=args.force)
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from .schema import write_json_schemas
 
@@ -245,6 +251,13 @@ def parser() -> argparse.ArgumentParser:
     new.add_argument("--author", help="your id in content/people.yaml (default: the only "
                      "person there, if there is one)")
     new.set_defaults(func=cmd_new)
+
+    init = sub.add_parser("init", help="start a new site in a folder, ready to build")
+    init.add_argument("folder", help="the new site's folder, e.g. my-site")
+    init.add_argument("--force", action="store_true",
+                      help="add the starter files missing from a folder that is not empty "
+                           "(no file is ever overwritten)")
+    init.set_defaults(func=cmd_init)
 
     schema = sub.add_parser("schema", help="write the JSON Schemas for editors' tools")
     schema.set_defaults(func=cmd_schema)

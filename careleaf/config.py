@@ -15,6 +15,7 @@ from .discover import inside
 from .gate import check_data, normalise
 from .schema import SiteConfig
 from .sourcefile import YamlData, load_yaml, read_text, validate_model
+from .theme import layered
 
 CONFIG_FILE = "site.yaml"
 EXIT_CONFIG = 2
@@ -39,6 +40,16 @@ class Project:
     @property
     def static(self) -> Path:
         return self.root / "static"
+
+    @property
+    def template_dirs(self) -> list[Path]:
+        """Where templates are looked up: the site's own, then the default theme's."""
+        return layered(self.templates, "templates")
+
+    @property
+    def static_dirs(self) -> list[Path]:
+        """Where static files come from: the site's own, then the default theme's."""
+        return layered(self.static, "static")
 
     @property
     def watched(self) -> list[Path]:

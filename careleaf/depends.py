@@ -37,8 +37,9 @@ def site_inputs(project: Project, parsed: Parsed, today: dt.date, drafts: bool) 
     config = project.config
     data_files = sorted(p for p in project.content.rglob("*")
                         if p.is_file() and p.suffix != ".md")
-    parts = [engine_digest().encode(), tree_digest([project.templates, project.static],
-                                                   project.root).encode(),
+    parts = [engine_digest().encode(),
+             *(tree_digest([folder], folder.parent).encode()
+               for folder in project.template_dirs + project.static_dirs),
              pickle.dumps(config.model_dump(), protocol=5),
              f"{today.isoformat()}|{drafts}|{config.base_url}".encode()]
     for path in data_files:

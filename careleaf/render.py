@@ -79,11 +79,10 @@ def json_ld(data: Any) -> Markup:
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
-def asset_versions(static: Path, root: Path) -> dict[str, str]:
-    """A short content hash per static file, so browsers can cache them for long (links
-    that leave the site are refused when the files are copied: see write.static_files)."""
-    return {path.relative_to(static).as_posix(): file_digest(path).hex()[:10]
-            for path in site_files(static, root, skip_ignored=False)}
+def asset_versions(static: dict[str, Path]) -> dict[str, str]:
+    """A short content hash per static file (name under static/ -> file), so browsers can
+    cache them for long."""
+    return {name: file_digest(path).hex()[:10] for name, path in static.items()}
 
 
 class _CompiledTemplates(jinja2.BytecodeCache):
@@ -105,7 +104,8 @@ class _CompiledTemplates(jinja2.BytecodeCache):
 _compiled = _CompiledTemplates()
 
 
-def environment(templates: Path, site: Site, versions: dict[str, str]) -> jinja2.Environment:
+def environment(templates: list[Path], site: Site,
+                versions: dict[str, str]) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates),
         autoescape=True,
@@ -432,15 +432,17 @@ class PageSink(Protocol):
     def keep(self, output: str, source: Path) -> None: ...
 
 
-def render(site: Site, templates: Path, versions: dict[str, str], report: Report,
+def render(site: Site, templates: list[Path], versions: dict[str, str], report: Report,
            sink: PageSink, progress: Callable = no_progress, *,
            reuse: Callable[[str], tuple[Path, Page] | None] = lambda output: None,
            jobs: int = 1) -> list[Page]:
     """Render every route and hand each page to `sink` as soon as it is made, in the order
     of the routes. A page that `reuse(output)` finds unchanged since the last build (see
-    depends.py) is kept as it is. Many pages are rendered across `jobs` processes."""
+    depends.py) is kept as it is. Many pages are rendered across `jobs` processes.
+    `templates` are the folders templates are looked up in, the first found winning."""
     global _scanned
-    site_files(templates, templates.parent, report)  # refuse links that leave the site
+    for folder in templates:  # refuse links that leave the site (or the theme)
+        site_files(folder, folder.parent, report)
     report.raise_if_errors()
     env = environment(templates, site, versions)
     config = site.config
@@ -460,7 +462,8 @@ def render(site: Site, templates: Path, versions: dict[str, str], report: Report
             if data is None or page is None:
                 continue
             if hidden:
-                report.error(templates / route.template, 1, "template-disclaimer-missing",
+                report.error(template_file(templates, route.template), 1,
+                             "template-disclaimer-missing",
                              f"{route.output} does not show this text from site.yaml where "
                              f"readers can see it: \"{hidden[0][:60]}...\"",
                              "keep {% include 'partials/disclaimer.html' %} in the base "
@@ -476,7 +479,7 @@ def render(site: Site, templates: Path, versions: dict[str, str], report: Report
 Rendered = tuple[bytes | None, "Page | None", list[str]]  # the page, what scan found
 
 
-def _render_page(env: jinja2.Environment, route: Route, templates: Path, report: Report,
+def _render_page(env: jinja2.Environment, route: Route, templates: list[Path], report: Report,
                  safety: tuple[str, ...]) -> Rendered:
     html = _render_route(env, route, templates, report)
     if html is None:
@@ -500,7 +503,7 @@ def _render_in_worker(index: int) -> tuple[Rendered, list[Diagnostic]]:
 
 
 @contextmanager
-def _rendered(env: jinja2.Environment, routes: list[Route], templates: Path, report: Report,
+def _rendered(env: jinja2.Environment, routes: list[Route], templates: list[Path], report: Report,
               safety: tuple[str, ...], jobs: int) -> Iterator[Iterator[Rendered]]:
     """The pages of `routes`, rendered in order: in this process, or, when there are many
     and processes can be forked, across `jobs` of them (parse.py's pool: they die with
@@ -529,25 +532,32 @@ def _rendered(env: jinja2.Environment, routes: list[Route], templates: Path, rep
         _job = None
 
 
-def _render_route(env: jinja2.Environment, route: Route, templates: Path,
+def _render_route(env: jinja2.Environment, route: Route, templates: list[Path],
                   report: Report) -> str | None:
     try:
         template = env.get_template(route.template)
         return template.render(route=route, **route.context)
     except jinja2.TemplateSyntaxError as exc:
-        report.error(Path(exc.filename or templates / (exc.name or route.template)),
+        report.error(Path(exc.filename or template_file(templates, exc.name or route.template)),
                      exc.lineno or 1, "template-syntax", exc.message or str(exc),
                      "fix the Jinja syntax on this line")
     except jinja2.TemplateNotFound as exc:
-        report.error(templates / route.template, 1, "template-missing",
-                     f"template '{exc.name}' was not found in templates/",
+        report.error(template_file(templates, route.template), 1, "template-missing",
+                     f"template '{exc.name}' was not found in templates/ or the default "
+                     "theme",
                      "restore the template, or check the name in the include/extends")
     except Exception as exc:  # noqa: BLE001 - any template failure is a designer's error
-        path, line = _template_frame(exc, templates / route.template)
+        path, line = _template_frame(exc, template_file(templates, route.template))
         report.error(path, line, "template-error",
                      f"rendering {route.output} failed: {type(exc).__name__}: {exc}",
                      "check the variables this line uses (see the template guide in README.md)")
     return None
+
+
+def template_file(templates: list[Path], name: str) -> Path:
+    """The file a template name is read from: the first folder that has it."""
+    return next((folder / name for folder in templates if (folder / name).is_file()),
+                (templates[0] if templates else Path("templates")) / name)
 
 
 def _template_frame(exc: BaseException, default: Path) -> tuple[Path, int]:

@@ -197,13 +197,13 @@ class StagingSink(Sink):
                 self.failure = exc
 
     def commit(self, report: Report, *, inputs: str | None, search: bool) -> None:
-        out, static = self.project.out, self.project.static
+        out = self.project.out
         check_output_folder(self.project, report)
         try:
             if self.failure is not None:
                 raise self.failure
-            for file in static_files(self.project, report):
-                target = self.staging / "static" / file.relative_to(static)
+            for name, file in static_files(self.project, report).items():
+                target = self.staging / "static" / name
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(file, target)
                 _check_size(target, file.stat().st_size)
@@ -253,10 +253,9 @@ class InPlaceSink(Sink):
         self.changed[output.path] = output.data
 
     def commit(self, report: Report, *, inputs: str | None, search: bool) -> None:
-        out, static = self.project.out, self.project.static
-        for file in static_files(self.project, report):
-            self.add(OutputFile(f"static/{file.relative_to(static).as_posix()}",
-                                file.read_bytes()))
+        out = self.project.out
+        for name, file in static_files(self.project, report).items():
+            self.add(OutputFile(f"static/{name}", file.read_bytes()))
         report.raise_if_errors()
         self.add(OutputFile(MARKER, _marker(inputs).encode()))
         wanted = set(self.paths)
@@ -342,6 +341,12 @@ def verify_index(index: Path) -> None:
         raise SearchIndexFailed(f"the index is damaged ({exc})") from exc
 
 
-def static_files(project: Project, report: Report) -> list[Path]:
-    """The designer's static files, never a link to a file outside the site."""
-    return site_files(project.static, project.root, report, skip_ignored=False)
+def static_files(project: Project, report: Report) -> dict[str, Path]:
+    """Each static file's name under static/ -> the file: the site's own, or else the
+    default theme's; never a link to a file outside the site (or the theme)."""
+    found: dict[str, Path] = {}
+    for folder in reversed(project.static_dirs):  # the site's own last, so it wins
+        root = project.root if folder == project.static else folder
+        for file in site_files(folder, root, report, skip_ignored=False):
+            found[file.relative_to(folder).as_posix()] = file
+    return dict(sorted(found.items()))
