@@ -82,16 +82,20 @@ def medicine_record(key: str, rng: random.Random) -> str:
         f"who_can_take:\n  do_not_take:\n    - {said()}\n  check_first:\n    - {said()}\n"
         f"how_to_take:\n  doses:\n    - {{use: Adults, text: {sentence(rng, 8)}., {cite}}}\n"
         f"  missed_dose: {said()}\n"
-        f"  overdose: {{action: emergency, text: {sentence(rng, 8)}., {cite}}}\n"
+        f"  overdose: {{action: emergency, text: {sentence(rng, 8)}., {cite},\n"
+        f"             children: {said()}}}\n"
         f"side_effects:\n{''.join(effects)}"
         + "".join(f"{section}:\n  - {said()}\n" for section in (
-            "pregnancy", "breastfeeding", "driving", "alcohol", "older_people", "stopping"))
+            "pregnancy", "breastfeeding", "driving", "alcohol", "older_people", "stopping",
+            "storage"))
+        + f"common_questions:\n  - {{question: {sentence(rng, 5)}?, answer: {sentence(rng)}., "
+        f"{cite}}}\n"
         + f"interactions:\n  - {{medicine: Other medicines, effect: {sentence(rng, 6)}., "
         f"advice: {sentence(rng, 6)}., {cite}}}\n"
         f"dependence:\n  misuse:\n    - {said()}\n  withdrawal:\n    - {said()}\n"
         f"facts:\n  main_use: {{label: Main uses, text: Benchmarks., {cite}}}\n"
         f"sources:\n  - {{id: src-{key}, type: smpc, title: Synthetic label {key}, "
-        f"publisher: Bench}}\n"
+        f"publisher: Bench, region: UK}}\n"
     )
 
 

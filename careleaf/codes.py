@@ -70,6 +70,10 @@ _CHECKS = [
     Check("frequency-unsourced", E, "safety",
           "a side effect's frequency is not cited to the product label (SmPC, leaflet or "
           "label), with its section", False),
+    Check("lead-in-repeated", W, "readability",
+          "a record's list item repeats the words the page puts before it"),
+    Check("frequency-other-region", W, "safety",
+          "a side effect's band is cited only to another country's label than the site's"),
     Check("frequency-not-known", W, "safety",
           "a serious side effect marked not-known without a label source"),
     Check("crisis-tag-missing", E, "safety",

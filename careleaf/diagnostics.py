@@ -60,6 +60,7 @@ class Report:
         self.levels: dict[str, str] = {}  # site.yaml `checks:` overrides, code -> level
         self.settings: dict[str, str] = {}  # levels other site.yaml settings decide
         self._shown: dict[Path | str, str] = {}  # path -> as shown (many items, few files)
+        self._said: set[Diagnostic] = set()  # the same finding from many pages is said once
 
     def configure(self, levels: dict[str, str], settings: dict[str, str] | None = None
                   ) -> None:
@@ -112,9 +113,10 @@ class Report:
         if self.strict and severity is Severity.WARNING and code not in self.tolerate:
             severity = Severity.ERROR
         where = self.relative(path)
-        self.items.append(
-            Diagnostic(where, max(line, 1), max(col, 1), severity, code, message, hint)
-        )
+        diagnostic = Diagnostic(where, max(line, 1), max(col, 1), severity, code, message, hint)
+        if diagnostic not in self._said:
+            self._said.add(diagnostic)
+            self.items.append(diagnostic)
 
     def replay(self, found: Diagnostic) -> None:
         """Add a diagnostic found elsewhere (a parse worker, the cache) as if found now:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from markdown.blockprocessors import BlockProcessor
 from markdown.util import AtomicString
 
-from .schema import Cited, MedicineRecord, SiteConfig
+from .schema import Cited, MedicineRecord, SiteConfig, band_note, band_origin
 
 if TYPE_CHECKING:
     from .schema import SideEffect
@@ -238,7 +238,9 @@ class TableBuilder:
         for effect in effects:
             row = etree.SubElement(body, "tr", {"class": f"tier-{effect.action}"})
             _text(row, "th", effect.name, scope="row")
-            _text(row, "td", FREQUENCY_WORDS[effect.frequency],
+            own = {source.id: source for source in record.sources}
+            origin = band_origin(effect, own, self.config.region.code)
+            _text(row, "td", FREQUENCY_WORDS[effect.frequency] + band_note(origin),
                   **{"data-label": headers[1]})
             what = etree.SubElement(row, "td", {"data-label": headers[2]})
             tier = _text(what, "strong", f"{self.tiers[effect.action]}.")

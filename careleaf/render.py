@@ -34,6 +34,9 @@ from .graph import Route, Site
 from .parse import die_with_parent, worker_pool
 from .progress import no_progress
 from .regions import PRESETS
+from .schema import band_note, band_origin
+from .search_words import COMPARE_WORDS, GUIDE_SECTIONS, crisis_words
+from .validate import section_value
 
 # One policy, sent two ways: a <meta> tag in every page (see templates/base.html) and a
 # `_headers` file that Netlify and Cloudflare Pages apply. No 'unsafe-inline' anywhere:
@@ -54,6 +57,26 @@ class OutputFile:
 
 # How patient leaflets word each frequency, in the middle of a sentence.
 FREQUENCY_IN_TEXT = {key: text[0].lower() + text[1:] for key, text in FREQUENCY_WORDS.items()}
+
+
+def present(value: Any) -> bool:
+    """Whether a record's section says anything (a section that is a model, such as
+    `who_can_take`, is there when any of its parts is)."""
+    fields = getattr(type(value), "model_fields", None)
+    if fields is not None:
+        return any(present(getattr(value, name)) for name in fields)
+    return bool(value)
+
+
+def first_text(value: Any) -> str:
+    """The first statement of a record's section, for a search result's excerpt."""
+    if isinstance(value, list):
+        return first_text(value[0]) if value else ""
+    for name in ("text", "answer", "name"):
+        if isinstance(getattr(value, name, None), str):
+            return getattr(value, name)
+    fields = getattr(type(value), "model_fields", {})
+    return next((text for text in (first_text(getattr(value, f)) for f in fields) if text), "")
 
 
 def citation_html(numbers: list[tuple[int, str]]) -> Markup:
@@ -268,7 +291,49 @@ def environment(templates: list[Path], site: Site,
             },
         }
 
+    def search_answers() -> list[dict[str, Any]]:
+        """The pages and sections search puts first when a query holds their other words:
+        each guide's standard sections, and every page with an editor's `also:` list."""
+        found = []
+        for medicine in site.content.medicines:
+            record, name = medicine.record, medicine.record.name
+            page = urls.url(urls.medicine(medicine.key))
+            if record.also:
+                found.append({"words": record.also, "url": page, "title": name,
+                              "medicine": name, "text": record.summary})
+            for anchor, (field, title, words) in GUIDE_SECTIONS.items():
+                value = section_value(record, field)
+                if present(value):
+                    found.append({"words": words, "url": f"{page}#{anchor}", "medicine": name,
+                                  "section": title.format(name=name.lower()),
+                                  "title": name, "text": first_text(value)})
+        for article in site.content.articles:
+            if article.meta.also:
+                found.append({"words": article.meta.also, "url": urls.url(urls.article(
+                    article.slug)), "title": article.meta.title, "text": article.meta.summary,
+                    "medicine": ";".join(article.meta.medicines)})
+        for item in site.content.pages:
+            if item.meta.also:
+                found.append({"words": item.meta.also, "url": urls.url(urls.page(item.slug)),
+                              "title": item.meta.title, "text": item.meta.description})
+        return found
+
+    def band_from(medicine, effect) -> str:
+        """" (figure from the US medicine label)" beside a band from another country's."""
+        sources = {ref.source.id: ref.source for ref in medicine.references}
+        return band_note(band_origin(effect, sources, site.config.region.code))
+
+    def comparison_links() -> list[dict[str, Any]]:
+        """Each comparison page's medicines and address, for search's "X or Y" queries."""
+        return [{"names": [m.record.name for m in c.medicines],
+                 "title": f"{c.medicines[0].record.name} and "
+                          f"{c.medicines[1].record.name.lower()} compared",
+                 "url": urls.url(urls.compare(c.slug))} for c in site.content.comparisons]
+
     env.globals.update(
+        search_answers=search_answers, comparison_links=comparison_links, band_from=band_from,
+        crisis_words=crisis_words(site.config.language, site.config.search.crisis_words),
+        compare_words=COMPARE_WORDS,
         availability=availability, licensed_here=licensed_here, brands_here=brands_here,
         person_url=person_url, report_link=report_link, pages_by=pages_by, region=region,
         region_name=region_name,
@@ -542,7 +607,8 @@ def _render_route(env: jinja2.Environment, route: Route, templates: list[Path],
                      exc.lineno or 1, "template-syntax", exc.message or str(exc),
                      "fix the Jinja syntax on this line")
     except jinja2.TemplateNotFound as exc:
-        report.error(template_file(templates, route.template), 1, "template-missing",
+        path, line = _template_frame(exc, template_file(templates, route.template))
+        report.error(path, line, "template-missing",
                      f"template '{exc.name}' was not found in templates/ or the default "
                      "theme",
                      "restore the template, or check the name in the include/extends")

@@ -36,6 +36,7 @@ author: {author}
 published: {today}
 last_reviewed: {today}
 next_review: {next_review}
+# also: other words search should find this page by, e.g. [overdose, took too many]
 # corrections: after publishing, each change to a fact, newest first
 #   - date: YYYY-MM-DD
 #     text: What was wrong and what it says now.

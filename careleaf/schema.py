@@ -94,6 +94,10 @@ class Source(Model):
     date: Annotated[
         str | None, Field(description="Year or date of the version consulted, e.g. 2024.")
     ] = None
+    region: Annotated[str | None, Field(pattern=r"^[A-Z]{2}$", description=(
+        "For a label (smpc, pil, label): the country whose regulator approved it, e.g. UK, "
+        "US, CH. A side-effect band cited only to another country's label is flagged and "
+        "the page says where it comes from."))] = None
 
     @field_validator("date", mode="before")
     @classmethod
@@ -142,6 +146,8 @@ class ArticleMeta(Model):
     corrections: Annotated[list[Correction], Field(
         description="Mistakes corrected since publication, each dated; shown on the page.")] = []
     slug: Annotated[Slug | None, Field(description="Defaults to the file name.")] = None
+    also: Annotated[list[Text], Field(description=(
+        "Other words search finds this page by, e.g. [overdose, took too many]."))] = []
     draft: StrictBool = False
 
 
@@ -152,6 +158,8 @@ class PageMeta(Model):
     description: Annotated[str, Field(min_length=1, max_length=200)]
     last_reviewed: Date | None = None
     slug: Slug | None = None
+    also: Annotated[list[Text], Field(description=(
+        "Other words search finds this page by, e.g. [overdose, took too many]."))] = []
     draft: StrictBool = False
 
 
@@ -192,9 +200,27 @@ class Cited(Model):
 Statements = Annotated[list[Cited], Field(min_length=1)]
 
 
+class OffLabelUse(Cited):
+    """A use outside the licence. Where a national guideline advises against it (NICE, for
+    example), `advised_against` says so and the page does not call it a usual choice."""
+
+    advised_against: Annotated[str | None, Field(min_length=1, description=(
+        "What the guideline says, e.g. 'NICE advises doctors not to offer gabapentin to "
+        "prevent migraine.' Cite the guideline in `sources`."))] = None
+
+
+class Question(Model):
+    """One of the medicine's common questions (how it works, how long it takes to work,
+    food and drink, contraception and sex life, weight ...), as the NHS pages have."""
+
+    question: Text
+    answer: Text
+    sources: Citations
+
+
 class Uses(Model):
     licensed: list[Cited] = []
-    off_label: list[Cited] = []
+    off_label: list[OffLabelUse] = []
 
 
 class Dose(Model):
@@ -259,6 +285,9 @@ class Overdose(Model):
     text: Text
     signs: Annotated[str | None, Field(min_length=1)] = None
     sources: Citations
+    children: Annotated[Cited | None, Field(description=(
+        "What to do if a child swallows any (the label's 4.9, poisons guidance): a small "
+        "amount of an adult medicine can poison a child."))] = None
 
 
 class HowToTake(Model):
@@ -300,6 +329,8 @@ class MedicineRecord(Model):
     reviewed_by: PersonId | None = None
     last_reviewed: Date
     next_review: Date
+    also: Annotated[list[Text], Field(description=(
+        "Other words search finds this page by, e.g. [overdose, took too many]."))] = []
     availability: Annotated[dict[RegionCode, Availability], Field(
         description="Per region: licensed or not, how it is supplied, brand names.")] = {}
     key_facts: list[Cited] = []
@@ -315,6 +346,12 @@ class MedicineRecord(Model):
     older_people: list[Cited] = []
     dependence: Dependence = Dependence()
     stopping: list[Cited] = []
+    storage: Annotated[list[Cited], Field(description=(
+        "How to store it safely, out of the sight and reach of children (the leaflet's "
+        "section 5)."))] = []
+    common_questions: Annotated[list[Question], Field(description=(
+        "Common questions, as the NHS pages have: how it works, how long it takes to work, "
+        "how long you'll take it, food and drink, contraception and sex life, weight."))] = []
     facts: Annotated[
         dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], Fact],
         Field(description="Extra rows for comparison tables, keyed by row name."),
@@ -327,9 +364,10 @@ class MedicineRecord(Model):
 # Every section a record can have, in the NHS order the medicine page shows them.
 MEDICINE_SECTIONS = (
     "key_facts", "uses.licensed", "who_can_take.do_not_take", "who_can_take.check_first",
-    "how_to_take.doses", "how_to_take.missed_dose", "how_to_take.overdose", "side_effects",
-    "pregnancy", "breastfeeding", "interactions", "driving", "alcohol", "older_people",
-    "dependence.misuse", "dependence.withdrawal", "stopping", "availability",
+    "how_to_take.doses", "how_to_take.missed_dose", "how_to_take.overdose",
+    "how_to_take.overdose.children", "side_effects", "pregnancy", "breastfeeding",
+    "interactions", "driving", "alcohol", "older_people", "dependence.misuse",
+    "dependence.withdrawal", "stopping", "storage", "common_questions", "availability",
 )
 
 
@@ -514,6 +552,13 @@ DEFAULT_ALLOWED_DOMAINS = [
 ]
 
 
+class SearchSettings(Model):
+    crisis_words: Annotated[list[Text] | None, Field(description=(
+        "A query with any of these words or phrases (case, accents and a slip of a letter "
+        "aside) shows the region's crisis and emergency lines above the results. Default: "
+        "Careleaf's list for the site's language (suicide, self-harm, overdose ...)."))] = None
+
+
 class LinkPolicy(Model):
     allow_domains: Annotated[
         list[str],
@@ -570,6 +615,7 @@ class SiteConfig(Model):
     review: ReviewPolicy = ReviewPolicy()
     readability: ReadabilityPolicy = ReadabilityPolicy()
     links: LinkPolicy = LinkPolicy()
+    search: SearchSettings = SearchSettings()
     limits: Limits = Limits()
 
     @model_validator(mode="before")
@@ -648,3 +694,21 @@ def write_json_schemas(folder: Path) -> list[Path]:
         path.write_text(json.dumps(json_schema(name), indent=2, sort_keys=True) + "\n", "utf-8")
         written.append(path)
     return written
+
+
+def band_origin(effect: SideEffect, sources: dict[str, Source], region: str) -> str | None:
+    """The country codes ("US") of the labels a side effect's band comes from, where every
+    label cited for it names a country and none is the site's region; otherwise None (a
+    band from the region's own label, or from labels whose country is not given)."""
+    if effect.frequency == "not-known":
+        return None
+    labels = [sources[c.id] for c in effect.sources
+              if c.id in sources and sources[c.id].type in LABEL_TYPES]
+    if not labels or any(source.region in (None, region) for source in labels):
+        return None
+    return "/".join(sorted({source.region for source in labels}))
+
+
+def band_note(origin: str | None) -> str:
+    """What a reader is told beside a band from another country's label."""
+    return f" (figure from the {origin} medicine label)" if origin else ""

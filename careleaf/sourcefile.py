@@ -430,7 +430,7 @@ def validate_model(
                 report.error(path, line, "schema-type",
                              f"'{key}' must be a mapping of keys, not {_describe(err['input'])}")
             elif isinstance(err.get("input"), str) and PLACEHOLDER_RE.search(err["input"]):
-                report.error(path, line, "schema-value",
+                report.error(path, line, "placeholder",
                              f"'{key}' is still a placeholder: {err['input']!r}"[:200],
                              "fill it in: it "
                              f"{_pydantic_message(err).removeprefix('is not valid: ')}")

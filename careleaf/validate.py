@@ -151,7 +151,10 @@ def validate(parsed: Parsed, config: SiteConfig, report: Report, *,
     articles = []
     context = _context_key(parsed, config)
     for doc in parsed.articles:
-        article = _remembered(doc, parsed.keys.get(doc.path), context, memo, report,
+        # a draft left out of this build keeps its placeholders until it is finished
+        draft = isinstance(doc.meta.data, dict) and doc.meta.data.get("draft") is True
+        kept = _WithoutPlaceholders(report) if draft and not drafts else report
+        article = _remembered(doc, parsed.keys.get(doc.path), context, memo, kept,
                               lambda doc, found: _article(doc, known, config, found))
         if article and (drafts or not article.meta.draft):
             articles.append(article)
@@ -174,6 +177,18 @@ def validate(parsed: Parsed, config: SiteConfig, report: Report, *,
 # A long-running process (`serve`) validates an unchanged article once: the parse cache
 # hands back the same Document object, and nothing else it depends on has changed.
 _validated: dict[int, tuple[Document, str, Article | None, list[Diagnostic]]] = {}
+
+
+class _WithoutPlaceholders:
+    """A report that passes on everything but placeholders."""
+
+    def __init__(self, report: Report):
+        self.report = report
+        self.root = report.root
+
+    def replay(self, item: Diagnostic) -> None:
+        if item.code != "placeholder":
+            self.report.replay(item)
 
 
 def _context_key(parsed: Parsed, config: SiteConfig) -> str:
@@ -254,7 +269,9 @@ def _medicines(files: tuple[tuple[Path, YamlData], ...], bibliography: dict[str,
         if references is not None:
             sources = {ref.source.id: ref.source for ref in references}
             _frequencies(record, sources, data, path, report)
+            _band_regions(record, sources, config.region.code, data, path, report)
         _crisis_tags(record, data, path, report)
+        _lead_ins(record, data, path, report)
         if references is not None and review is not None:
             out.append(Medicine(path.stem, path, record, references, review, data))
     return out
@@ -272,6 +289,12 @@ SECTION_HINTS = {
     "key_facts": "key_facts:\n  - {text: ..., sources: [...]}",
     "how_to_take.overdose": "how_to_take:\n  overdose: {action: emergency, text: ..., "
                             "sources: [...]}",
+    "how_to_take.overdose.children": "how_to_take:\n  overdose:\n    children: {text: If a "
+                                     "child swallows any, ..., sources: [...]}",
+    "storage": "storage:\n  - {text: Keep it out of the sight and reach of children., "
+               "sources: [{id: pil, section: '5'}]}",
+    "common_questions": "common_questions:\n  - {question: How does it work?, answer: ..., "
+                        "sources: [...]}",
     "dependence.misuse": "dependence:\n  misuse:\n    - {text: No misuse is known ..., "
                          "sources: [...]}",
     "availability": "availability:\n  UK: {licensed: true, supply: prescription-only, "
@@ -318,6 +341,30 @@ SELF_HARM_RE = re.compile(r"suicid|self[- ]harm|harm(?:ing)? (?:yourself|themsel
                           r"themselves)", re.IGNORECASE)
 
 
+# The words the medicine page puts before each item of a list (templates/medicine.html):
+# an item reads as the end of that sentence, so it must not say the lead-in again.
+LEAD_INS = {
+    ("who_can_take", "do_not_take"): "Do not take {name} if you:",
+    ("who_can_take", "check_first"): "Check with your doctor before you take it if you:",
+}
+LEAD_IN_OPENINGS = re.compile(r"^(?:do not|don'?t|never|check|tell|talk|ask|speak|if you|you "
+                              r"(?:should|must|can ?not|may)|avoid)\b", re.IGNORECASE)
+
+
+def _lead_ins(record: MedicineRecord, data: YamlData, path: Path, report: Report) -> None:
+    for where, lead_in in LEAD_INS.items():
+        items = section_value(record, ".".join(where)) or []
+        said = lead_in.format(name=record.name.lower())
+        for index, item in enumerate(items):
+            text = " ".join(item.text.split())
+            if LEAD_IN_OPENINGS.match(text):
+                report.warning(path, data.line_of((*where, index, "text")), "lead-in-repeated",
+                               f"the page already says \"{said}\" before this item, so it "
+                               f"reads \"{said} {text[:50]}...\"",
+                               "write the item as the end of that sentence, e.g. \"have "
+                               "severe liver disease.\"")
+
+
 def _crisis_tags(record: MedicineRecord, data: YamlData, path: Path, report: Report) -> None:
     for index, effect in enumerate(record.side_effects):
         if SELF_HARM_RE.search(f"{effect.name} {effect.advice}") and \
@@ -355,6 +402,29 @@ def _frequencies(record: MedicineRecord, sources: dict[str, Source], data: YamlD
                          "label)")
 
 
+def _band_regions(record: MedicineRecord, sources: dict[str, Source], region: str,
+                  data: YamlData, path: Path, report: Report) -> None:
+    """A band must come from a label of the site's own region (its leaflet and SmPC) where
+    the medicine is licensed there; elsewhere the page says which country's label it is."""
+    here = record.availability.get(region)
+    if here is None or not here.licensed:
+        return  # no label of this region exists: the page names the label's country
+    for index, effect in enumerate(record.side_effects):
+        if effect.frequency == "not-known":
+            continue
+        labels = [sources[c.id] for c in effect.sources if sources[c.id].type in LABEL_TYPES]
+        if not labels or any(source.region == region for source in labels):
+            continue
+        named = ", ".join(sorted({source.region or "no country given" for source in labels}))
+        report.warning(path, data.line_of(("side_effects", index, "frequency")),
+                       "frequency-other-region",
+                       f"the band of '{effect.name}' is not cited to a {region} label "
+                       f"({named}), though it is licensed in {region}",
+                       f"cite the {region} leaflet or SmPC where it gives the band, with "
+                       f"region: {region} on that source (a label from another country, "
+                       "with its region, is named beside the band on the page)")
+
+
 def cited_statements(model: Any, where: tuple = ()) -> Iterator[tuple[tuple, list[Citation]]]:
     """(key path, citations) of every cited statement in a record, glossary or any model,
     in the order its fields are declared."""
@@ -379,7 +449,8 @@ def cited_statements(model: Any, where: tuple = ()) -> Iterator[tuple[tuple, lis
 # this order): key facts and the overdose card first, as the NHS pages do.
 PAGE_ORDER = ("key_facts", "how_to_take.overdose", "uses", "who_can_take", "how_to_take",
               "side_effects", "pregnancy", "breastfeeding", "interactions", "driving",
-              "alcohol", "older_people", "dependence", "stopping", "availability", "facts")
+              "alcohol", "older_people", "dependence", "stopping", "storage", "common_questions",
+              "availability", "facts")
 
 
 def record_citations(record: MedicineRecord) -> list[tuple[tuple, list[str]]]:

@@ -22,7 +22,13 @@ const status = document.getElementById("search-status");
 const suggestions = document.getElementById("search-suggestions");
 const list = document.getElementById("search-results");
 const more = document.getElementById("search-more");
+const crisis = document.getElementById("search-crisis");
+const RANK_SCAN = 20; // how many of the best results are looked at for a guide's section
 document.getElementById("search-no-js").hidden = true;
+// Without this script the crisis lines come first; with it they stand above the results,
+// shown when the query is about suicide, self-harm or taking too much.
+status.before(crisis);
+crisis.hidden = true;
 
 let pagefind = null;
 let latest = 0; // the newest search: an older one that finishes late is dropped
@@ -104,26 +110,53 @@ function remember() {
   }
 }
 
+// Where a result comes from: "Gabapentin guide: If you take too much gabapentin",
+// "Article about amitriptyline", "Comparison of two medicines".
+function origin(page) {
+  const medicines = (page.meta.medicines || "").split(";").filter(Boolean);
+  if (page.comparison || page.url.includes("/compare/")) {
+    return `Comparison of ${medicines.join(" and ")}`;
+  }
+  if (/\/medicines\/[^/]+\/(#|$)/.test(page.url) && medicines.length === 1) {
+    return `${medicines[0]} guide${page.section ? `, section: ${page.section.title}` : ""}`;
+  }
+  const about = medicines.length ? ` about ${medicines.join(" and ")}` : "";
+  if (page.url.includes("/articles/")) {
+    return `Article${about}${page.section ? `, section: ${page.section.title}` : ""}`;
+  }
+  return page.section ? `Section: ${page.section.title}` : "";
+}
+
+// Pagefind escapes page text; only <mark> is markup. Citations are not indexed, which
+// leaves the space that came before them ("happen ." reads "happen."), and an excerpt may
+// start in the middle of a sentence, after its punctuation.
+function tidy(excerpt) {
+  return (excerpt || "").replace(/\s+(?=[.,;:!?)])/g, "").replace(/^[\s.,;:!?)\]]+/, "");
+}
+
 function result(page) {
   const item = document.createElement("li");
   const title = document.createElement("h2");
   title.className = "search__result-title";
   const link = document.createElement("a");
-  link.href = page.url;
+  const section = page.section;
+  link.href = section ? section.url : page.url;
   link.textContent = page.meta.title || page.url;
   title.append(link);
+  const where = document.createElement("p");
+  where.className = "search__result-where";
+  where.textContent = origin(page);
   const excerpt = document.createElement("p");
-  // Pagefind escapes page text; only <mark> is markup. Citations are not indexed, which
-  // leaves the space that came before them: "happen ." reads "happen.".
-  excerpt.innerHTML = page.excerpt.replace(/\s+(?=[.,;:!?)])/g, "");
-  item.append(title, excerpt);
+  if (page.pinned) excerpt.textContent = page.excerpt; // the site's own words, not markup
+  else excerpt.innerHTML = tidy(section ? section.excerpt : page.excerpt);
+  item.append(title, ...(where.textContent ? [where] : []), excerpt);
   return item;
 }
 
 async function nextResults() {
   const next = hits.slice(shown, shown + PAGE_SIZE);
   const pages = await Promise.all(next.map((hit) => hit.data()));
-  return pages.map(result);
+  return pages.map((page) => result("section" in page ? page : { ...page, section: bestSection(page) }));
 }
 
 function showMoreButton() {
@@ -276,6 +309,122 @@ async function offer(query, found, module) {
   return { parts, question: question ? ` Did you mean: ${question}?` : "" };
 }
 
+// Case, accents and punctuation folded: "Suicídal!" reads "suicidal".
+function folded(text) {
+  return text.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+}
+
+// Whether `words` hold `phrase` (folded words, in order), each word allowing a slip of a
+// letter (two in long words): "suicdal" and "kil myself" still count.
+function holds(words, phrase) {
+  for (let start = 0; start + phrase.length <= words.length; start++) {
+    if (phrase.every((want, i) => {
+      const word = words[start + i];
+      if (word === want) return true;
+      const limit = want.length < 4 ? 0 : want.length < 8 ? 1 : 2;
+      return limit > 0 && distance(word, want, limit) <= limit;
+    })) return true;
+  }
+  return false;
+}
+
+const CRISIS = JSON.parse(crisis.dataset.crisisWords).map(folded).filter((p) => p.length);
+
+function aboutCrisis(query) {
+  const words = folded(query);
+  return CRISIS.some((phrase) => holds(words, phrase));
+}
+
+function showCrisis(query) {
+  crisis.hidden = !aboutCrisis(query);
+}
+
+const MEDICINES = boxes.filter((box) => box.name === "medicine")
+  .map((box) => ({ name: box.value, words: folded(box.value) }));
+const COMPARE_WORDS = JSON.parse(form.dataset.compareWords);
+const COMPARISONS = JSON.parse(form.dataset.comparisons);
+// Sections and pages that answer to other words than their own ("overdose" for "If you
+// take too much"): each guide's standard sections and every page with an `also:` list.
+const ANSWERS = JSON.parse(form.dataset.answers)
+  .map((answer) => ({ ...answer, phrases: answer.words.map(folded) }));
+const PINNED = 3; // at most this many answers go before the results
+
+// The answers a query asks for: one of its phrases is in the query, and the query names
+// the answer's medicine, or (naming none) is little more than the phrase itself.
+function answersFor(words, named) {
+  const chosen = ANSWERS.filter((answer) => {
+    const phrase = answer.phrases.find((p) => holds(words, p));
+    if (!phrase) return false;
+    const medicines = (answer.medicine || "").split(";");
+    if (named.length) return named.some((name) => medicines.includes(name));
+    return words.length <= phrase.length + 1;
+  });
+  return chosen.slice(0, PINNED).map((answer) => ({
+    url: answer.url,
+    meta: { title: answer.title, medicines: answer.medicine || "" },
+    excerpt: answer.text.split(/\s+/).slice(0, 30).join(" ") + (answer.text.split(/\s+/).length > 30 ? " …" : ""),
+    section: answer.section ? { url: answer.url, title: answer.section, excerpt: null } : null,
+    pinned: true,
+  }));
+}
+
+function pageOf(url) {
+  return url.split("#")[0];
+}
+
+function medicinesIn(words) {
+  return MEDICINES.filter((medicine) => holds(words, medicine.words)).map((m) => m.name);
+}
+
+// "X or Y", "X vs Y", "difference between X and Y": the comparison page of X and Y.
+function comparisonFor(words, named) {
+  if (named.length < 2 || !words.some((word) => COMPARE_WORDS.includes(word))) return null;
+  return COMPARISONS.find((c) => c.names.every((name) => named.includes(name))) || null;
+}
+
+function weight(sub) {
+  return (sub.weighted_locations || []).reduce((sum, at) => sum + at.weight, 0)
+    || (sub.locations || []).length;
+}
+
+// The section of a page that matched best: Pagefind's sub-results are the page's headings
+// with ids; the one with the most weight of matching words wins, the page's top if none.
+function bestSection(page) {
+  const sections = (page.sub_results || []).filter((sub) => sub.url.includes("#"));
+  if (!sections.length) return null;
+  return sections.reduce((best, sub) => (weight(sub) > weight(best) ? sub : best));
+}
+
+// A guide's section answers "medicine + topic" before articles do: the guide of a medicine
+// the query names comes first, landing on its best section.
+async function ranked(results, query, wanted) {
+  const words = folded(query);
+  const named = medicinesIn(words);
+  const top = await Promise.all(results.slice(0, RANK_SCAN).map((hit) => hit.data()));
+  const scored = top.map((page, index) => {
+    const section = bestSection(page);
+    const medicines = (page.meta.medicines || "").split(";").filter(Boolean);
+    const guide = /\/medicines\/[^/]+\/(#|$)/.test(page.url) && medicines.length === 1;
+    const answers = guide && section && named.includes(medicines[0]) && words.length > 1;
+    return { page: { ...page, section }, score: answers ? 1 : 0, index };
+  });
+  scored.sort((a, b) => b.score - a.score || a.index - b.index);
+  const comparison = comparisonFor(words, named);
+  const pinned = [
+    ...(comparison ? [{
+      url: comparison.url, section: null, comparison: true, pinned: true,
+      meta: { title: comparison.title, medicines: comparison.names.join(";") },
+      excerpt: `What ${comparison.names.join(" and ")} are for, how they are taken, their side effects and more, side by side.`,
+    }] : []),
+    ...answersFor(words, named),
+  ].filter((page) => matches(page, wanted));
+  const taken = new Set(pinned.map((page) => pageOf(page.url)));
+  const rest = scored.map(({ page }) => page).filter((page) => !taken.has(pageOf(page.url)));
+  return [...pinned, ...rest].map((page) => ({ data: async () => page }))
+    .concat(results.slice(RANK_SCAN));
+}
+
 function clearResults() {
   hits = [];
   shown = 0;
@@ -298,6 +447,7 @@ async function run({ submitted = false } = {}) {
   const wanted = wantedNow();
   showChosen(wanted);
   remember();
+  showCrisis(query);
   if (!query) {
     clearResults();
     say(submitted ? "Type a word or two to search for." : "");
@@ -314,7 +464,8 @@ async function run({ submitted = false } = {}) {
       ({ found, complete } = await matching(search.results, wanted, stale));
     }
     if (stale()) return;
-    hits = found;
+    hits = await ranked(found, query, wanted);
+    if (stale()) return;
     shown = 0;
     const items = await nextResults();
     if (stale()) return;

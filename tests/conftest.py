@@ -127,7 +127,11 @@ how_to_take:
   doses:
     - {use: Adults, text: As your doctor tells you., sources: [smpc]}
   missed_dose: {text: Take it when you remember., sources: [smpc]}
-  overdose: {action: emergency, text: Take the box with you., sources: [smpc]}
+  overdose:
+    action: emergency
+    text: Take the box with you.
+    sources: [smpc]
+    children: {text: If a child swallows any get help at once., sources: [smpc]}
 side_effects:
   - name: Feeling sleepy
     frequency: very-common
@@ -156,8 +160,12 @@ dependence:
     - {text: Stopping suddenly can cause withdrawal symptoms., sources: [smpc]}
 stopping:
   - {text: Do not stop suddenly., sources: [smpc]}
+storage:
+  - {text: Keep it out of the sight and reach of children., sources: [smpc]}
+common_questions:
+  - {question: How does it work?, answer: It calms nerve signals., sources: [smpc]}
 sources:
-  - {id: smpc, type: smpc, title: Gabapentin capsules SmPC, publisher: emc}
+  - {id: smpc, type: smpc, title: Gabapentin capsules SmPC, region: UK, publisher: emc}
 """
 
 
@@ -237,3 +245,15 @@ settings.register_profile("ci", derandomize=True, database=None, print_blob=True
 settings.register_profile("dev")
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or
                       ("ci" if os.environ.get("CI") else "dev"))
+
+
+BROWSER_TESTS = ("browser/", "test_validity.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that drive Chromium or the Nu HTML Checker are marked `browser`, so everyday
+    work can leave them out: `pytest -m "not browser"`."""
+    for item in items:
+        where = Path(str(item.fspath)).relative_to(REPO / "tests").as_posix()
+        if where.startswith(BROWSER_TESTS):
+            item.add_marker(pytest.mark.browser)

@@ -103,8 +103,12 @@ def test_new_without_a_topic_leaves_it_to_the_editor(make_site, cli):
     result = cli("--root", str(root), "check", "--drafts")
     line = text.split("\n").index("topics: [TODO]") + 1
     assert result.code == 1
-    assert f"content/articles/sleep.md:{line}:1: error[schema-value]: 'topics.0' is still a " \
+    assert f"content/articles/sleep.md:{line}:1: error[placeholder]: 'topics.0' is still a " \
         "placeholder" in result.err
+    # a draft is not published by a normal build, so its placeholders do not fail it, nor `due`
+    assert cli("--root", str(root), "build", "--quiet").code == 0
+    due = cli("--root", str(root), "due")
+    assert due.code == 0 and "nothing is due" in due.out
 
 
 @pytest.mark.parametrize("slug", ["../../../x", "Bad Slug!", "pages/x", "x/../y", "Ünïcode"])
@@ -158,3 +162,50 @@ def test_every_code_the_engine_reports_is_registered():
                                text, re.S))
     assert used, "the pattern found no codes"
     assert used <= set(CHECKS), sorted(used - set(CHECKS))
+
+
+def test_a_missing_template_is_reported_once_not_once_a_page(make_site, cli):
+    root = make_site()
+    partial = root / "templates/partials/disclaimer.html"
+    partial.write_text(partial.read_text() + '{% include "partials/nope.html" %}\n')
+    result = cli("--root", str(root), "build", "--quiet")
+    assert result.code == 1
+    missing = [line for line in result.err.splitlines() if "error[template-missing]" in line]
+    assert len(missing) == 1, missing
+    assert "'partials/nope.html'" in missing[0] and "hint:" in result.err
+
+
+def readme_section(title: str) -> str:
+    readme = (REPO / "README.md").read_text()
+    start = readme.index(f"\n## {title}\n")
+    end = readme.find("\n## ", start + 1)
+    return readme[start:end if end != -1 else None]
+
+
+def test_readme_commands_table_names_every_command_and_option():
+    """The Commands table is checked against the argument parser, so it cannot fall behind."""
+    from careleaf.cli import parser
+
+    table = [line for line in readme_section("Commands").splitlines() if line.startswith("|")]
+    main = parser()
+    commands = next(a for a in main._actions if a.dest == "command").choices
+    for name, sub in commands.items():
+        rows = [row for row in table if f"careleaf {name}" in row or
+                "build/check" in row and name in {"build", "check"}]
+        assert rows, f"README's Commands table has no row for `careleaf {name}`"
+        for action in sub._actions:
+            longest = max(action.option_strings, key=len, default=None)
+            if longest and longest != "--help":
+                assert any(longest in row for row in rows), \
+                    f"README's Commands table does not give `careleaf {name} {longest}`"
+
+
+def test_readme_sample_output_is_what_check_prints(cli):
+    """Every line of the README's sample check output is printed by a fresh check."""
+    section = readme_section("Checks")
+    sample = section.split("```text\n", 1)[1].split("```", 1)[0].strip().splitlines()
+    result = cli("--root", str(REPO), "check", "--quiet", "--no-cache")
+    printed = (result.out + result.err).splitlines()
+    for line in sample:
+        assert line in printed, f"README's sample says {line!r}; check printed:\n" + \
+            "\n".join(printed[-12:])

@@ -19,7 +19,7 @@ RECORD = RECORD_YAML.replace(
     "side_effects:\n", "side_effects:\n  - {name: Muscle jerks, frequency: common, "
     "seriousness: mild, action: doctor,\n     tags: [muscle], sources: [{id: pi, "
     "section: '6.1', checked: 2026-01-10}]}\n").replace(
-    "sources:\n  - {id: smpc", "sources:\n  - {id: pi, type: label, title: Neurontin "
+    "sources:\n  - {id: smpc", "sources:\n  - {id: pi, type: label, region: UK, title: Neurontin "
     "prescribing information, publisher: Pfizer}\n  - {id: smpc")
 GLOSSARY = ("author: a-writer\nreviewed_by: a-reviewer\nlast_reviewed: 2026-01-10\n"
             "next_review: 2027-01-10\nterms:\n"

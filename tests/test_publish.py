@@ -115,38 +115,54 @@ def test_drafts_only_with_flag(make_site, cli):
     assert built.code == 1 and "error[placeholder]" in built.err
 
 
-def workflow_step(name_starts: str) -> str:
-    """The `run:` script of the publish workflow's step whose name starts so, as written."""
-    workflow = yaml.safe_load((REPO / ".github/workflows/publish.yml").read_text())
+def workflow_step(workflow_file: Path, name_starts: str) -> str:
+    """The `run:` script of a workflow's step whose name starts so, as written."""
+    workflow = yaml.safe_load(workflow_file.read_text())
     steps = [step for job in workflow["jobs"].values() for step in job.get("steps", [])
              if step.get("name", "").startswith(name_starts)]
-    assert len(steps) == 1, f"the publish workflow has no single step '{name_starts}...'"
+    assert len(steps) == 1, f"{workflow_file.name} has no single step '{name_starts}...'"
     return steps[0]["run"]
 
 
-@pytest.mark.parametrize("base_url", ["https://owner.github.io/",
-                                      "https://owner.github.io/repo/",
-                                      "https://example.org/health/medicines-info/"])
-def test_publish_workflow_check_and_build_pass_under_any_base_url(tmp_path, base_url):
-    """The workflow's own Check and Build commands, read from the file, on a copy of the
-    repository with no `../shared` beside it, for a root and two sub-path base URLs."""
-    clone = tmp_path / "clone"
-    shutil.copytree(REPO, clone, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "node_modules", "_site", ".careleaf", ".*cache*", "tests"))
+def run_publish_steps(site: Path, workflow_file: Path, base_url: str) -> None:
+    """The workflow's own Check and Build commands, read from the file, run in `site` with
+    the base URL the workflow would give; Careleaf comes from the test environment."""
     bin_dir = Path(sys.executable).parent
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
            "SOURCE_DATE_EPOCH": str(int(time.time()))}
     for step in ("Check the content", "Build"):
-        script = workflow_step(step)
+        script = workflow_step(workflow_file, step)
         # the one GitHub expression: the base URL from the repository's variables
         script = re.sub(r"\$\{\{.*?\}\}", base_url, script)
         script = script.replace(".venv/bin/", "").replace("$(git log -1 --format=%ct)",
                                                           env["SOURCE_DATE_EPOCH"])
-        proc = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=clone,
+        proc = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=site,
                               capture_output=True, text=True, env=env, timeout=300)
         assert proc.returncode == 0, f"{step}: {proc.stdout[-3000:]}{proc.stderr[-3000:]}"
-    home = parse_page(clone / "_site/index.html")
+    home = parse_page(site / "_site/index.html")
     path = urlsplit(base_url).path
     links = [href for href in home.xpath("//a/@href") if href.startswith("/")]
     assert links and all(href.startswith(path) for href in links)
     assert home.xpath("//link[@rel='canonical']/@href") == [base_url]
+
+
+BASE_URLS = ["https://owner.github.io/", "https://owner.github.io/repo/",
+             "https://example.org/health/medicines-info/"]
+
+
+@pytest.mark.parametrize("base_url", BASE_URLS)
+def test_publish_workflow_check_and_build_pass_under_any_base_url(tmp_path, base_url):
+    """This repository's publish workflow, on a copy with no `../shared` beside it, for a
+    root and two sub-path base URLs."""
+    clone = tmp_path / "clone"
+    shutil.copytree(REPO, clone, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "node_modules", "_site", ".careleaf", ".*cache*", "tests", "dist"))
+    run_publish_steps(clone, clone / ".github/workflows/publish.yml", base_url)
+
+
+@pytest.mark.parametrize("base_url", BASE_URLS[1:])
+def test_a_new_sites_publish_workflow_passes_under_a_sub_path(cli, tmp_path, base_url):
+    """The workflow `careleaf init` writes, in the site it starts."""
+    assert cli("--root", str(tmp_path), "init", "site").code == 0
+    site = tmp_path / "site"
+    run_publish_steps(site, site / ".github/workflows/publish.yml", base_url)

@@ -234,7 +234,8 @@ def test_medicine_page_shows_every_section_in_nhs_order(bundled_site):
         # the overdose card comes before the side effects, near the top
         assert ids.index(next(i for i in ids if i.startswith("side-effects"))) > 0
         dates = " ".join(doc.xpath("string(//*[@data-careleaf='review-dates'])").split())
-        assert "Next review due:" in dates and "last reviewed:" in dates, (key, dates)
+        assert "Next review due:" in dates and "Page last updated (not yet reviewed by a " \
+            "clinician):" in dates, (key, dates)
 
 
 def test_comparison_pages_show_the_earlier_due_date(bundled_site):
@@ -375,3 +376,62 @@ def test_corrections_are_dated_and_shown_newest_first(make_site, cli):
     assert result.code == 1
     assert f"{ART}:{line_of(early, '2025-12-01')}:1: error[review-order]" in result.err
     assert f"{ART}:{line_of(early, future)}:1: error[review-future]" in result.err
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ("are allergic to it.", "Do not take it if you are allergic to it."),
+    ("are allergic to it.", "you must not take it when allergic."),
+    ("have kidney problems.", "Tell your doctor if you have kidney problems."),
+])
+def test_a_list_item_that_repeats_the_pages_lead_in_is_flagged(make_site, cli, old, new):
+    from conftest import RECORD_YAML
+
+    path = "content/medicines/gabapentin.yaml"
+    text = RECORD_YAML.replace(old, new, 1)
+    assert text != RECORD_YAML
+    root = make_site({path: text})
+    line = next(i for i, row in enumerate(text.split("\n"), 1) if new in row)
+    strict = cli("--root", str(root), "check", "--strict")
+    assert strict.code == 1
+    assert re.search(rf"^{path}:{line}:1: error\[lead-in-repeated\]", strict.err, re.M), \
+        strict.err
+    assert "hint:" in strict.err
+    assert cli("--root", str(root), "check").code == 0  # a warning without --strict
+
+
+def test_the_guides_never_repeat_their_own_lead_in(bundled_site):
+    """On the built pages, no item of a list says again what its heading says."""
+    for path in sorted((bundled_site / "medicines").glob("*/index.html")):
+        doc = parse_page(path)
+        for heading in doc.xpath("//h3[contains(., ' if you:')]"):
+            lead = " ".join(heading.text_content().split()).lower()
+            opening = " ".join(lead.split()[:2])
+            for item in heading.xpath("following-sibling::ul[1]/li"):
+                text = " ".join(item.text_content().split()).lower()
+                assert not text.startswith((opening, "if you", "you ")), (path, lead, text)
+
+
+def test_a_band_from_another_countrys_label_is_flagged_and_named_on_the_page(make_site, cli):
+    from conftest import RECORD_YAML
+
+    path = "content/medicines/gabapentin.yaml"
+    text = RECORD_YAML.replace(
+        "sources: [{id: smpc, section: \"4.8\", checked: 2026-01-10}]",
+        "sources: [{id: us-label, section: \"6.1\", checked: 2026-01-10}]").replace(
+        "sources:\n  - {id: smpc", "sources:\n  - {id: us-label, type: label, region: US, "
+        "title: Neurontin prescribing information, publisher: Pfizer}\n  - {id: smpc")
+    assert "us-label, section" in text
+    root = make_site({path: text})
+    line = next(i for i, row in enumerate(text.split("\n"), 1) if "frequency: very-common" in row)
+    licensed = cli("--root", str(root), "check", "--strict")
+    assert re.search(rf"^{path}:{line}:1: error\[frequency-other-region\]", licensed.err, re.M), \
+        licensed.err
+    # not licensed here: no label of this region exists, so the page names the label's country
+    unlicensed = text.replace("UK: {licensed: true", "UK: {licensed: false")
+    root = make_site({path: unlicensed})
+    out = root / "_site"
+    built = cli("--root", str(root), "build", "--out", str(out))
+    assert built.code == 0 and "frequency-other-region" not in built.err, built.err
+    page = parse_page(out / "medicines/gabapentin/index.html")
+    bands = page.xpath("//span[@class='side-effects__frequency']/text()")
+    assert any("figure from the US medicine label" in band for band in bands), bands

@@ -96,7 +96,8 @@ def test_article_page_has_every_part(bundled_site, slug):
     assert first_seen == sorted(first_seen), "numbered in order of first citation"
 
     review = main.xpath(".//div[@class='review-dates']")[0].text_content()
-    assert "Page last reviewed:" in review and "Next review due:" in review
+    assert "Page last updated (not yet reviewed by a clinician):" in review
+    assert "Next review due:" in review and "Page last reviewed" not in review
     # the bundled pages have no clinical reviewer yet: they say so, twice, and never
     # invent one (site.yaml unreviewed: notice)
     assert "Written by Careleaf editorial team" in " ".join(review.split())

@@ -68,15 +68,6 @@ def test_filters_by_medicine_and_topic(browser, served_site):
     page.close()
 
 
-def test_search_page_says_it_needs_javascript_when_it_is_off(browser, served_site):
-    base, _ = served_site
-    context = browser.new_context(java_script_enabled=False)
-    page = context.new_page()
-    page.goto(base + "/search/?q=twitching")
-    assert "Search needs JavaScript" in page.locator("main").inner_text()
-    context.close()
-
-
 # Results as you type, filters, suggestions, phones (issue 12, item 4)
 
 CITATION_LABEL = re.compile(r"Reference|\[\s*\d|\d\s*\]")
