@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import hmac
 import os
 import pickle
 import shutil
@@ -84,6 +85,59 @@ def notice(message: str) -> None:
         print(f"notice: {message}", file=sys.stderr)
 
 
+# Every entry is signed: MAGIC, then an HMAC-SHA256 of the pickle under a key that never
+# sits in the cache or the repository, then the pickle. An entry that does not carry this
+# machine's (or this CI secret's) signature is discarded before anything is unpickled, so
+# a cache restored from elsewhere (CI's actions/cache, a shared folder) cannot run code.
+MAGIC = b"careleaf-cache-1\n"
+KEY_ENV = "CARELEAF_CACHE_KEY"
+
+
+@functools.cache
+def signing_key() -> bytes:
+    """The key entries are signed with: $CARELEAF_CACHE_KEY (a CI secret), or a random key
+    kept for this user outside every site ($XDG_CACHE_HOME/careleaf/cache-key, readable by
+    the user only), or, where neither can be had, a key for this process alone."""
+    given = os.environ.get(KEY_ENV)
+    if given:
+        return hashlib.sha256(given.encode()).digest()
+    home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    file = Path(home) / "careleaf" / "cache-key"
+    with contextlib.suppress(OSError, ValueError):
+        key = file.read_bytes()
+        if len(key) == 32:
+            return key
+    key = os.urandom(32)
+    with contextlib.suppress(OSError):
+        file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        temporary = file.with_name(f".cache-key.{os.getpid()}")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(key)
+        try:
+            os.link(temporary, file)  # never replaces a key another process made first
+        finally:
+            temporary.unlink(missing_ok=True)
+        key = file.read_bytes() if len(file.read_bytes()) == 32 else key
+    return key
+
+
+def _sign(payload: bytes) -> bytes:
+    return MAGIC + hmac.new(signing_key(), payload, hashlib.sha256).digest() + payload
+
+
+def _verified(data: bytes) -> bytes:
+    """The payload of a signed entry; ValueError for any other bytes."""
+    if not data.startswith(MAGIC):
+        raise ValueError("it was not written by this version of Careleaf")
+    mac, payload = data[len(MAGIC):len(MAGIC) + 32], data[len(MAGIC) + 32:]
+    wanted = hmac.new(signing_key(), payload, hashlib.sha256).digest()
+    if not hmac.compare_digest(mac, wanted):
+        raise ValueError("its signature does not match this machine's key; it was written "
+                         "elsewhere or altered")
+    return payload
+
+
 TOUCH_AFTER = 3600.0  # seconds: an entry used within the hour is fresh enough for prune()
 # never wait on a pipe or device someone left in the cache folder: it reads as damaged
 READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
@@ -108,10 +162,10 @@ def _load(file: Path, *, touch: bool, valid: Callable[[Any], bool] = lambda valu
     try:
         if not S_ISREG(stat.st_mode):
             raise ValueError("it is not a file")
-        value = pickle.loads(data)
+        value = pickle.loads(_verified(data))  # nothing unsigned is ever unpickled
         problem = None if valid(value) else f"it holds a {type(value).__name__}, not what " \
             "Careleaf stored there"
-    except Exception as exc:  # noqa: BLE001 - unpickling garbage can raise anything
+    except Exception as exc:  # noqa: BLE001 - a signed entry of an old layout may raise anything
         value, problem = None, f"{type(exc).__name__}: {exc}"[:200]
     if problem is not None:
         notice(f"the build cache entry {file} could not be used ({problem}); it was "
@@ -137,7 +191,7 @@ def _store(file: Path, value: Any) -> None:
     temporary = file.with_name(f".{file.stem}.tmp")
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_bytes(pickle.dumps(value, protocol=5))
+        temporary.write_bytes(_sign(pickle.dumps(value, protocol=5)))
         temporary.replace(file)
     except OSError as exc:
         _unwritable.add(file.parent)

@@ -192,6 +192,13 @@ def positive_int(text: str) -> int:
     return value
 
 
+def port_number(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port: use 1 to 65535, e.g. 8000")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(
         prog="careleaf",
@@ -238,7 +245,7 @@ def parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="preview with live reload while you edit")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=port_number, default=8000)
     serve.add_argument("--drafts", action="store_true", help="include draft articles")
     serve.set_defaults(func=cmd_serve)
 

@@ -110,8 +110,9 @@ _CHECKS = [
     Check("file-unreadable", E, "files", "a file that cannot be read", False),
     Check("file-too-large", E, "files", "a file larger than limits.max_file_kb", False),
     Check("file-too-slow", E, "files", "a file that took too long to convert", False),
-    Check("file-symlink", E, "files", "a symbolic link that leads outside the site folder",
-          False),
+    Check("file-symlink", E, "files", "a symbolic link that leads outside the site folder, or "
+          "to a hidden or private file in it (.git, .env, node_modules)", False),
+    Check("file-private", W, "files", "a hidden file (a dotfile) in static/, never published"),
     Check("line-too-long", E, "files", "a line longer than limits.max_line_chars", False),
     Check("text-control-char", E, "files", "a control character (NUL, vertical tab ...)",
           False),

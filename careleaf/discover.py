@@ -67,9 +67,34 @@ def site_files(folder: Path, root: Path, report: Report | None = None, *,
             if path.is_symlink() and not inside(path, root):
                 _refuse(path, root, report)
                 continue
+            if path.is_symlink() and leads_to_private(path, root):
+                if report is not None:
+                    report.error(path, 1, "file-symlink",
+                                 f"'{path.name}' is a link to {os.readlink(path)}, a hidden or "
+                                 "private file (.git, .env, the cache, node_modules), which is "
+                                 "never published", "remove the link; copy the file you meant "
+                                 "to publish into the folder instead")
+                continue
             if path.is_file():
                 found.append(path)
     return sorted(found)
+
+
+PRIVATE_FOLDERS = {"node_modules", "__pycache__"}
+
+
+def private(relative: Path) -> bool:
+    """A path (relative to the site) nothing may publish: a dotfile or a file in a hidden
+    folder (.git, .env, .careleaf's cache, .ssh ...) or in node_modules."""
+    return any(part.startswith(".") or part in PRIVATE_FOLDERS for part in relative.parts)
+
+
+def leads_to_private(path: Path, root: Path) -> bool:
+    """Whether a link leads, inside the site, to a private file (static/x.css -> ../.git/config)."""
+    try:
+        return private(path.resolve().relative_to(root.resolve()))
+    except (OSError, RuntimeError, ValueError):
+        return True
 
 
 def _refuse(path: Path, root: Path, report: Report | None, *, folder: bool = False) -> None:

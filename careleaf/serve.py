@@ -21,7 +21,7 @@ import sys
 import threading
 import traceback
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import quote, unquote, urlsplit
 
 from .build import build
 from .config import CONFIG_FILE
@@ -151,7 +151,11 @@ class Preview:
         if target is not None and target.name == "index.html" and not path_info.endswith(
             ("/", ".html")
         ):
-            start_response("301 Moved Permanently", [("Location", path_info + "/")])
+            # the folder's own site path, never the request's text: "//evil.example/.."
+            # would send the browser to another site
+            folder = target.parent.relative_to(self.out.resolve()).as_posix()
+            location = "/" + quote(f"{folder}/" if folder != "." else "")
+            start_response("301 Moved Permanently", [("Location", location)])
             return [b""]
         if target is None:
             status, target = "404 Not Found", self._file_for("/404.html")
@@ -187,6 +191,35 @@ def allowed_hosts(host: str, port: int) -> set[str]:
     return {f"{name}:{port}" for name in names} | (names if port == 80 else set())
 
 
+def _trust_no_other_site(preview: Preview, socket_handler: type) -> None:
+    """livereload's own endpoints (the reload socket, its script, /forcereload) answer
+    only at the preview's own names and to pages of its own origin, and the socket tells
+    the page to reload, never which file changed (an absolute path, a draft's name)."""
+    from livereload.handlers import ForceReloadHandler, LiveReloadJSHandler
+    from tornado import web
+
+    def prepare(handler) -> None:
+        if handler.request.host.lower() not in preview.hosts:
+            raise web.HTTPError(421, reason="Misdirected Request")
+
+    def check_origin(handler, origin: str) -> bool:
+        return urlsplit(origin).netloc.lower() in preview.hosts
+
+    def no_force_reload(handler) -> None:
+        raise web.HTTPError(404)
+
+    original = socket_handler.reload_waiters.__func__
+
+    def reload_waiters(cls, path=None) -> None:
+        original(cls, "*")
+
+    for handler in (socket_handler, LiveReloadJSHandler, ForceReloadHandler):
+        handler.prepare = prepare
+    socket_handler.check_origin = check_origin
+    socket_handler.reload_waiters = classmethod(reload_waiters)
+    ForceReloadHandler.get = no_force_reload
+
+
 def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: bool = False) -> int:
     from livereload import Server
     from livereload.handlers import LiveReloadHandler
@@ -211,6 +244,7 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, drafts: bool
               file=sys.stderr)
         return 2
     preview = Preview(root, host, port, drafts)
+    _trust_no_other_site(preview, LiveReloadHandler)
     preview.rebuild()
     threading.Thread(target=preview.keep_search_fresh, daemon=True).start()
     server = Server(app=preview, watcher=QuickWatcher())

@@ -22,7 +22,7 @@ from pathlib import Path, PurePosixPath
 from .cache import digest
 from .config import Project
 from .diagnostics import BuildFailed, Report
-from .discover import site_files
+from .discover import private, site_files
 from .render import OutputFile
 
 MARKER = ".careleaf-site"
@@ -348,5 +348,11 @@ def static_files(project: Project, report: Report) -> dict[str, Path]:
     for folder in reversed(project.static_dirs):  # the site's own last, so it wins
         root = project.root if folder == project.static else folder
         for file in site_files(folder, root, report, skip_ignored=False):
-            found[file.relative_to(folder).as_posix()] = file
+            name = file.relative_to(folder)
+            if private(name):  # .env, .git/, .htpasswd: never published, whatever the path
+                report.warning(file, 1, "file-private",
+                               f"'{name.as_posix()}' is a hidden file and is not published",
+                               "rename it without the leading dot if it is meant for readers")
+                continue
+            found[name.as_posix()] = file
     return dict(sorted(found.items()))

@@ -8,11 +8,14 @@ published `_site/` byte for byte as it was.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import pickle
 import re
 import resource
+import shlex
 import shutil
 import signal
 import socket
@@ -1295,3 +1298,81 @@ def test_up_to_date_is_not_taken_on_trust_from_a_hand_edited_output(make_site):
     assert home.read_bytes() == original and page.is_file()
     again = run_cli("--root", str(root), "build", "--quiet")
     assert "up to date" in again.out
+
+
+class _RunsACommand:
+    """An object whose unpickling runs a command: what a poisoned cache would hold."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {shlex.quote(str(self.marker))}",))
+
+
+@pytest.mark.parametrize("signed_as", ["unsigned", "another-key", "altered"])
+def test_a_cache_entry_that_would_run_code_runs_nothing(make_site, tmp_path, signed_as):
+    """The cache (restored in CI from actions/cache) is signed with a key kept outside the
+    site: a crafted, foreign or altered entry is discarded before anything is unpickled."""
+    from careleaf import cache
+
+    root = make_site()
+    key = {"CARELEAF_CACHE_KEY": "this machine's secret"}
+    assert run_cli("--root", str(root), "build", "--quiet", env=key).code == 0
+    entries = sorted((root / ".careleaf/cache").glob("*.pickle"))
+    assert entries and all(e.read_bytes().startswith(cache.MAGIC) for e in entries)
+    marker = tmp_path / "ran"
+    payload = pickle.dumps(_RunsACommand(marker))
+    for entry in entries:
+        if signed_as == "unsigned":
+            entry.write_bytes(payload)
+        elif signed_as == "another-key":  # a valid signature, under another key
+            mac = hmac.new(hashlib.sha256(b"an attacker's key").digest(), payload,
+                           hashlib.sha256).digest()
+            entry.write_bytes(cache.MAGIC + mac + payload)
+        else:  # this key's signature, over other bytes
+            data = entry.read_bytes()
+            entry.write_bytes(data[:len(cache.MAGIC) + 32] + payload)
+    (root / "_site/index.html").unlink()
+    second = run_cli("--root", str(root), "build", "--quiet", env=key)
+    no_traceback(second)
+    assert second.code == 0, second.err
+    assert not marker.exists(), "a cache entry ran a command"
+    assert "notice:" in second.err and "discarded" in second.err
+    # the good case: entries this key signed are used again, without a notice
+    (root / "_site/index.html").unlink()
+    third = run_cli("--root", str(root), "build", "--quiet", env=key)
+    assert third.code == 0 and "notice:" not in third.err, third.err
+
+
+def test_no_secret_is_published_through_a_link_or_a_dotfile(make_site):
+    root = make_site()
+    (root / ".git").mkdir()
+    (root / ".git/config").write_text("[http] extraheader = AUTHORIZATION: basic c2VjcmV0\n")
+    (root / ".env").write_text("API_TOKEN=secret\n")
+    (root / "node_modules/pkg").mkdir(parents=True)
+    (root / "node_modules/pkg/index.js").write_text("secret()\n")
+    links = {"site.css": "../.git/config", "env.txt": "../.env",
+             "lib.js": "../node_modules/pkg/index.js"}
+    for name, target in links.items():
+        (root / "static" / name).symlink_to(target)
+    (root / "static/alias.css").symlink_to("style.css")  # a link inside the site: fine
+    refused = run_cli("--root", str(root), "build", "--quiet")
+    no_traceback(refused)
+    assert refused.code == 1
+    for name in links:
+        assert re.search(rf"^static/{re.escape(name)}:1:1: error\[file-symlink\]", refused.err,
+                         re.M), refused.err
+    for name in links:
+        (root / "static" / name).unlink()
+    (root / "static/.env").write_text("API_TOKEN=secret\n")
+    (root / "static/.git").mkdir()
+    (root / "static/.git/HEAD").write_text("ref: refs/heads/main\n")
+    built = run_cli("--root", str(root), "build", "--quiet")
+    assert built.code == 0, built.err
+    assert "static/.env:1:1: warning[file-private]" in built.err and "hint:" in built.err
+    published = [p.relative_to(root / "_site").as_posix() for p in (root / "_site").rglob("*")]
+    assert not [p for p in published if "/." in f"/{p}" and not p.startswith(".careleaf")]
+    assert "secret" not in "".join(p.read_text(errors="replace") for p in
+                                   (root / "_site/static").rglob("*") if p.is_file())
+    assert (root / "_site/static/alias.css").read_text() == (root / "static/style.css").read_text()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -96,13 +97,16 @@ async def _reloads_after(ws_url: str, page: str, actions, timeout: float = 20.0)
         assert json.loads(await ws.read_message())["command"] == "hello"
         await ws.write_message(json.dumps({"command": "info", "url": page}))
         await asyncio.sleep(0.5)
+        # livereload also sends a reload when the first browser connects: let it pass
+        with contextlib.suppress(asyncio.TimeoutError):
+            while True:
+                await asyncio.wait_for(ws.read_message(), 0.5)
         reloads = []
         for action in actions:
             action()
             while True:
                 message = json.loads(await asyncio.wait_for(ws.read_message(), timeout))
-                # livereload also sends a reload of "*" when the first browser connects
-                if message.get("command") == "reload" and message["path"].endswith(".md"):
+                if message.get("command") == "reload":
                     reloads.append((message, fetch(page)[1]))
                     break
         return reloads
@@ -129,6 +133,8 @@ def test_saving_a_file_tells_the_browser_to_reload(server):
         reloads = pool.submit(asyncio.run, _reloads_after(
             ws_url, page, [save("Jerks"), save("Sudden jerks")])).result()
     assert [m["command"] for m, _ in reloads] == ["reload", "reload"]
+    # the page is told to reload, never which file changed (a local path, a draft's name)
+    assert [m["path"] for m, _ in reloads] == ["*", "*"]
     assert "<h1>Jerks</h1>" in reloads[0][1]
     assert "<h1>Sudden jerks</h1>" in reloads[1][1]
 
@@ -149,3 +155,61 @@ def test_search_index_catches_up_in_the_background(server):
     wait_for(lambda: fetch(base + "/articles/second/")[0] == 200)
     wait_for(lambda: _indexed_pages(preview) == before + 1, timeout=60)
     assert fetch(base + "/pagefind/pagefind.js")[0] == 200
+
+
+def request(base: str, path: str, **headers: str) -> tuple[int, dict]:
+    """A raw GET (urllib would tidy the path and the Host), its status and headers."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        lines = [f"GET {path} HTTP/1.1", f"Host: {headers.pop('Host', f'{host}:{port}')}",
+                 "Connection: close", *(f"{k}: {v}" for k, v in headers.items()), "", ""]
+        sock.sendall("\r\n".join(lines).encode())
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    head = data.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
+    fields = dict(line.split(": ", 1) for line in head[1:] if ": " in line)
+    return int(head[0].split()[1]), fields
+
+
+def test_the_preview_trusts_no_other_site(server):
+    root, base = server
+    # every endpoint, livereload's own included, answers only at the preview's names
+    for path in ["/", "/livereload.js", "/forcereload", "/articles/gabapentin-twitching/"]:
+        assert request(base, path, Host="evil.example")[0] == 421, path
+    assert request(base, "/livereload.js")[0] == 200
+    assert request(base, "/forcereload")[0] == 404  # nothing outside may reload the page
+    # a folder's redirect stays on the preview, whatever the request's path says
+    for path in ["//evil.example/%252e%252e//articles", "//evil.example/%2e%2e/articles",
+                 "/articles"]:
+        status, fields = request(base, path)
+        location = fields.get("Location", "")
+        assert status in (301, 404), (path, status)
+        stays = location.startswith("/") and not location.startswith(("//", "/\\"))
+        assert not location or stays, (path, location)
+    assert request(base, "/articles")[1]["Location"] == "/articles/"
+    # the reload socket refuses a page of another origin, and takes the preview's own
+    ws_url = base.replace("http://", "ws://") + "/livereload"
+
+    async def connect(origin: str) -> bool:
+        from tornado.httpclient import HTTPRequest
+
+        try:
+            ws = await websocket_connect(HTTPRequest(ws_url, headers={"Origin": origin}))
+        except Exception:  # noqa: BLE001 - tornado raises an HTTP error for a refusal
+            return False
+        ws.close()
+        return True
+
+    with ThreadPoolExecutor(1) as pool:
+        assert not pool.submit(asyncio.run, connect("http://evil.example")).result()
+        assert pool.submit(asyncio.run, connect(base)).result()
+
+
+@pytest.mark.parametrize("port", ["99999", "0", "-1", "http"])
+def test_a_port_out_of_range_is_refused(make_site, port):
+    root = make_site()
+    proc = subprocess.run([sys.executable, "-m", "careleaf", "--root", str(root), "serve",
+                           "--port", port], capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "--port" in proc.stderr
