@@ -15,13 +15,16 @@ import threading
 import time
 from pathlib import Path
 
-from .diagnostics import BuildFailed, Diagnostic, Report
+from .diagnostics import BuildFailed, Diagnostic, Report, printable
 from .progress import Progress
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
 
 def _github_escape(text: str, *, property_value: bool = False) -> str:
+    """A workflow command's text: what an editor wrote cannot end the command or start
+    another (controls escaped; the newlines of a hint kept, as GitHub's %0A)."""
+    text = "\n".join(printable(line) for line in text.split("\n"))
     text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     return text.replace(":", "%3A").replace(",", "%2C") if property_value else text
 

@@ -7,6 +7,7 @@ problem of a run at once. A stage that cannot go on raises `BuildFailed` with wh
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum
@@ -32,11 +33,30 @@ class Diagnostic:
     hint: str = ""
 
     def format(self) -> str:
-        text = f"{self.path}:{self.line}:{self.col}: {self.severity}[{self.code}]: {self.message}"
+        """The diagnostic as a terminal shows it. What an editor wrote (a key, a file name,
+        a title quoted in the message) cannot move the cursor, ring, or start a line of its
+        own (a line starting `::warning` is an annotation to GitHub Actions)."""
+        text = (f"{printable(self.path)}:{self.line}:{self.col}: {self.severity}[{self.code}]: "
+                f"{printable(self.message)}")
         if self.hint:
             # a YAML example in a hint keeps its shape, indented under "hint:"
-            text += "\n  hint: " + self.hint.replace("\n", "\n        ")
+            text += "\n  hint: " + "\n        ".join(
+                printable(line) for line in self.hint.split("\n"))
         return text
+
+
+# C0 and C1 controls (newline, carriage return and escape among them), line and paragraph
+# separators, and the bidirectional controls that reorder what a terminal shows.
+UNPRINTABLE_RE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e"
+                            "\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """`text` with every control character written out as an escape: "\\x1b", "\\n"."""
+    if not UNPRINTABLE_RE.search(text):
+        return text
+    return UNPRINTABLE_RE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"),
+                              text)
 
 
 class BuildFailed(Exception):

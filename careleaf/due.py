@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .diagnostics import printable
 from .validate import Content, Review
 
 
@@ -50,7 +52,10 @@ def due_items(content: Content, urls, relative, today: dt.date, within: int) -> 
             earlier.review.next_review,
             " and ".join(filter(None, (reviewer(first.review), reviewer(second.review))))
             if first.review.reviewer and second.review.reviewer else ""))
-    horizon = today + dt.timedelta(days=within)
+    try:
+        horizon = today + dt.timedelta(days=within)
+    except OverflowError:  # --within beyond the calendar: everything is within it
+        horizon = dt.date.max
     return sorted((i for i in items if i.next_review <= horizon),
                   key=lambda i: (i.next_review, i.kind, i.title))
 
@@ -60,6 +65,12 @@ def status(item: DueItem, today: dt.date) -> str:
     if days < 0:
         return f"overdue by {-days} day{'s' * (-days != 1)}"
     return "due today" if days == 0 else f"due in {days} day{'s' * (days != 1)}"
+
+
+def _cell(text: str) -> str:
+    """A Markdown table cell: one line, its own pipes and markup escaped."""
+    text = " ".join(printable(text).split())
+    return re.sub(r"([\\|`*_\[\]<>#])", r"\\\1", text)
 
 
 def render(items: list[DueItem], today: dt.date, fmt: str, within: int) -> str:
@@ -75,13 +86,14 @@ def render(items: list[DueItem], today: dt.date, fmt: str, within: int) -> str:
             return f"Nothing is due for review within {within} days of {today.isoformat()}."
         lines = ["| due | kind | page | file | reviewer |", "| --- | --- | --- | --- | --- |"]
         lines += [f"| {i.next_review.isoformat()} ({status(i, today)}) | {i.kind} | "
-                  f"{i.title} | `{i.path}` | {w} |" for i, w in zip(items, who, strict=True)]
+                  f"{_cell(i.title)} | {_cell(i.path)} | {_cell(w)} |"
+                  for i, w in zip(items, who, strict=True)]
         return "\n".join(lines)
     if not items:
         return f"nothing is due for review within {within} days of {today.isoformat()}"
     rows = [("next review", "status", "kind", "page", "reviewer", "file")]
-    rows += [(i.next_review.isoformat(), status(i, today), i.kind, i.title, w, i.path)
-             for i, w in zip(items, who, strict=True)]
+    rows += [(i.next_review.isoformat(), status(i, today), i.kind, printable(i.title),
+              printable(w), printable(i.path)) for i, w in zip(items, who, strict=True)]
     widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]) - 1)]
     out = ["  ".join(cell.ljust(w) for cell, w in zip(row[:-1], widths, strict=True))
            + "  " + row[-1] for row in rows]

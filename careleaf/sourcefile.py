@@ -28,6 +28,7 @@ KeyPath = tuple[str | int, ...]
 # Unicode's noncharacters (U+FFFE and U+FFFF are not even allowed in XML: the feed).
 CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef" + "".join(
     f"{chr(plane + 0xfffe)}{chr(plane + 0xffff)}" for plane in range(0, 0x110000, 0x10000)) + "]")
+VALUE_CR_RE = re.compile("\r")
 # Invisible format characters (Unicode category Cf: zero-width spaces and joiners, soft
 # hyphens, bidirectional overrides and isolates, word joiners, tag characters, BOMs...).
 # A joiner between two non-ASCII letters or symbols is how some scripts and emoji are
@@ -346,7 +347,8 @@ def _escaped_characters(data: YamlData, text: str, path: Path, report: Report) -
     data cannot be used."""
     usable, found = True, 0
     for where, value in data.strings():
-        control = CONTROL_RE.search(value)
+        # a carriage return in a value is always an escape ("\r"): YAML reads line ends as \n
+        control = CONTROL_RE.search(value) or VALUE_CR_RE.search(value)
         if control:
             usable = False
             if found < 5:  # the first few: enough to find the rest

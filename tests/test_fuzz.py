@@ -4,7 +4,10 @@ types, the command ends with status 0, 1 or 2, within a time limit, never with a
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import json
+import re
 import shutil
 import subprocess
 import sys
@@ -109,3 +112,45 @@ def test_any_front_matter_and_markdown_ends_in_a_diagnosis(site, document):
     assert elapsed < SECONDS, f"took {elapsed:.0f}s"
     if proc.returncode:
         assert "error[" in proc.stderr, proc.stderr  # a failure always says why
+
+
+# What may never reach a terminal or a CI log raw: controls, separators, bidi overrides.
+RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+SPACE_LIKE = "\u2800\uffa0\u3000\u00a0\u2009"
+odd = st.text(alphabet=st.sampled_from(ODD + SPACE_LIKE + "ab:|\n\r\x1b\x07"), min_size=1,
+              max_size=16)
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(key=odd, title=odd, name=odd)
+def test_odd_keys_titles_and_file_names_are_printed_escaped(site, key, title, name):
+    articles = site / "content/articles"
+    for extra in articles.glob("*.md"):
+        if extra.name != Path(ART).name:
+            extra.unlink()
+    front = FRONT.replace("title: Gabapentin and twitching", f"title: {json.dumps(title)}")
+    text = f"---\n{front}\n{json.dumps(key)}: 1\n---\n{BODY}"
+    (site / ART).write_text(text)
+    with contextlib.suppress(OSError, ValueError):
+        (articles / f"{name}.md").write_text(text)
+    try:
+        _check_prints_escaped(site)
+    finally:
+        for extra in articles.glob("*.md"):
+            if extra.name != Path(ART).name:
+                extra.unlink()
+
+
+def _check_prints_escaped(site: Path) -> None:
+    for fmt in ("text", "github"):
+        proc = subprocess.run(
+            [sys.executable, "-m", "careleaf", "--root", str(site), "check", "--quiet",
+             "--no-cache", "--jobs", "1", "--format", fmt],
+            capture_output=True, text=True, errors="replace", cwd=REPO, timeout=SECONDS * 2)
+        assert proc.returncode in (0, 1), proc.stderr
+        printed = proc.stdout + proc.stderr
+        assert "Traceback" not in printed
+        assert not RAW_CONTROL.search(printed), repr(RAW_CONTROL.search(printed).group())
+        if fmt == "text":
+            assert not [line for line in printed.splitlines() if line.startswith("::")]

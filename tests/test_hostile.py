@@ -8,6 +8,7 @@ published `_site/` byte for byte as it was.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -1376,3 +1377,54 @@ def test_no_secret_is_published_through_a_link_or_a_dotfile(make_site):
     assert "secret" not in "".join(p.read_text(errors="replace") for p in
                                    (root / "_site/static").rglob("*") if p.is_file())
     assert (root / "_site/static/alias.css").read_text() == (root / "static/style.css").read_text()
+
+
+CONTROLS = ["\x1b[31m", "\x07", "\r", "\n::warning file=x::forged", "\u202e"]
+
+
+@pytest.mark.parametrize("control", CONTROLS, ids=["esc", "bel", "cr", "newline", "bidi"])
+def test_what_an_editor_wrote_is_printed_escaped_in_every_format(make_site, control):
+    """A key, a file name or a title with control characters reaches no terminal, GitHub
+    annotation or Markdown summary raw."""
+    from careleaf.diagnostics import printable
+
+    root = make_site()
+    article = root / "content/articles/gabapentin-twitching.md"
+    text = article.read_text()
+    bad_key = json.dumps(f"odd{control}key")  # a YAML key written as a JSON string
+    article.write_text(text.replace("topics: [twitching]\n",
+                                    f"topics: [twitching]\n{bad_key}: 1\n"))
+    weird = root / "content/articles" / f"x{control.strip()}y.md"
+    with contextlib.suppress(OSError):
+        weird.write_text(text)
+    for fmt in ("text", "github"):
+        result = run_cli("--root", str(root), "check", "--format", fmt)
+        no_traceback(result)
+        assert result.code == 1
+        printed = result.out + result.err
+        assert "\x1b" not in printed and "\x07" not in printed and "\u202e" not in printed
+        assert "\r" not in printed
+        assert not [line for line in printed.splitlines() if line.startswith("::warning file=x")]
+        assert printable(f"odd{control}key") in printed or fmt == "github"
+    # a title with a newline or a pipe stays one row of the due summary's table
+    article.write_text(text.replace("title: Gabapentin and twitching",
+                                    'title: "Jerks\\n| forged | row |"'))
+    weird.unlink(missing_ok=True)
+    due = run_cli("--root", str(root), "due", "--within", "3000000", "--format", "markdown")
+    no_traceback(due)
+    rows = [line for line in due.out.splitlines() if line.startswith("|")]
+    assert all(line.count(" | ") == 4 for line in rows[2:]), due.out
+    assert "forged" not in "".join(line.split(" | ")[1] for line in rows[2:])
+
+
+def test_an_escaped_carriage_return_in_a_title_is_refused(make_site, cli):
+    root = make_site()
+    article = root / "content/articles/gabapentin-twitching.md"
+    text = article.read_text().replace("title: Gabapentin and twitching",
+                                       'title: "Gabapentin\\r and twitching"')
+    article.write_text(text)
+    line = text.split("\n").index('title: "Gabapentin\\r and twitching"') + 1
+    result = cli("--root", str(root), "check")
+    assert result.code == 1
+    assert f"content/articles/gabapentin-twitching.md:{line}:1: error[text-control-char]" \
+        in result.err and "hint:" in result.err
