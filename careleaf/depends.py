@@ -71,25 +71,28 @@ def _route_key(route: Route) -> bytes:
 
 
 def _is_record(value: object) -> bool:
-    """What PageReuse.save stores: output path -> (fingerprint, (mtime, size, inode), page)."""
+    """What PageReuse.save stores: output path -> (fingerprint, (mtime, size, inode,
+    ctime), page)."""
     return isinstance(value, dict) and all(
         isinstance(output, str) and isinstance(made, tuple) and len(made) == 3
-        and isinstance(made[0], str) and isinstance(made[1], tuple) and len(made[1]) == 3
+        and isinstance(made[0], str) and isinstance(made[1], tuple) and len(made[1]) == 4
         and all(isinstance(n, int) for n in made[1]) and isinstance(made[2], Page)
         for output, made in value.items())
 
 
 class PageReuse:
     """Pages of the last build into the output folder, reused when nothing they show
-    changed. What each was made from, its links and ids, and the size, inode and mtime of
-    the file written are kept in the build cache: an unchanged page is neither read nor
-    written again (the staging folder links to it)."""
+    changed. What each was made from, its links and ids, and the size, inode, mtime and
+    ctime of the file written are kept in the build cache: an unchanged page is neither
+    read nor written again (the staging folder links to it). The ctime changes with every
+    write to the file and no one can set it back (mtime can be), so a page edited by hand
+    is read, found different and rendered again."""
 
     def __init__(self, project: Project, memo: Memo):
         self.out = project.out
         self.memo = memo
         self.key = str(project.out).encode()
-        self.made: dict[str, tuple[str, tuple[int, int, int], Page]] = \
+        self.made: dict[str, tuple[str, tuple[int, int, int, int], Page]] = \
             memo.get(self.key, valid=_is_record) or {}
         self.reused = 0
 
@@ -101,7 +104,7 @@ class PageReuse:
         path = self.out / output
         try:
             stat = path.stat()
-            if (stat.st_mtime_ns, stat.st_size, stat.st_ino) != recorded[1] and \
+            if (stat.st_mtime_ns, stat.st_size, stat.st_ino, stat.st_ctime_ns) != recorded[1] and \
                     hashlib.sha256(path.read_bytes()).hexdigest() != recorded[2].sha256:
                 return None  # changed since it was written: render it again
         except OSError:
@@ -115,5 +118,5 @@ class PageReuse:
         for page in pages:
             stat = (self.out / page.path).stat()
             made[page.path] = (prints[page.path], (stat.st_mtime_ns, stat.st_size,
-                                                   stat.st_ino), page)
+                                                   stat.st_ino, stat.st_ctime_ns), page)
         self.memo.put(made, self.key)

@@ -14,6 +14,7 @@ render it with its own component and structured data.
 from __future__ import annotations
 
 import copy
+import functools
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from markdown import inlinepatterns, util
 from markdown.extensions import Extension
 from markdown.extensions.admonition import AdmonitionProcessor
 from markdown.extensions.smarty import HTML_STRICT_RE
+from markdown.extensions.toc import slugify as toc_slugify
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import InlineProcessor as InlineTreeprocessor
 from markdown.treeprocessors import Treeprocessor
@@ -33,6 +35,7 @@ from markdown.treeprocessors import Treeprocessor
 from .directives import DirectiveProcessor, TableBuilder
 from .schema import MedicineRecord, SiteConfig
 from .text import plain_text
+from .theme import theme_root
 from .urls import Urls
 
 CALLOUT_KINDS = ("emergency", "urgent", "non-urgent", "important", "note")
@@ -340,9 +343,33 @@ ALLOWED_ATTRIBUTES = {
 }
 
 
+TEMPLATE_ID_RE = re.compile(r'\bid="([A-Za-z][\w-]*)"')
+
+
+@functools.cache
+def template_ids() -> frozenset[str]:
+    """The ids the default theme's templates give their own elements ("main-content",
+    "key-points", "references"): an id in a page's body must never be one of them, or an
+    in-page link ("Skip to content", the contents list) leads to the wrong place."""
+    found = set()
+    for template in (theme_root() / "templates").rglob("*.html"):
+        found |= set(TEMPLATE_ID_RE.findall(template.read_text("utf-8")))
+    return frozenset(found)
+
+
+def body_slug(value: str, separator: str) -> str:
+    """A body heading's id (Python-Markdown's slug), kept clear of the templates' ids:
+    "## References" is "references-section", not the reference list's "references"."""
+    slug = toc_slugify(value, separator)
+    return f"{slug}{separator}section" if slug in template_ids() else slug
+
+
 def _own_images_only(element: str, attribute: str, value: str) -> str | None:
     """An image's source must be on the site: a root-relative or relative path. Anything
-    a browser would fetch from another host (a scheme, `//host`, `\\host`) is dropped."""
+    a browser would fetch from another host (a scheme, `//host`, `\\host`) is dropped.
+    An id the templates use is renamed, as body headings' are."""
+    if attribute == "id" and value in template_ids():
+        return f"{value}-section"
     if element == "img" and attribute == "src":
         cleaned = "".join(c for c in value if c > " ").replace("\\", "/")
         if cleaned.startswith("//") or re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*:", cleaned):
@@ -551,7 +578,7 @@ class MarkdownRenderer:
                 "tables", "sane_lists", "smarty", "fenced_code", self.ext,
                 "toc",
             ],
-            extension_configs={"toc": {"toc_depth": "2-3"}},
+            extension_configs={"toc": {"toc_depth": "2-3", "slugify": body_slug}},
             output_format="html",
         )
         self.md.treeprocessors.register(_QuickSmarty(self.md.treeprocessors["smarty"]),

@@ -35,6 +35,7 @@ from conftest import (
     REPO,
     SITE_YAML,
     minimal_files,
+    parse_page,
     require,
     run_cli,
     write_files,
@@ -1428,3 +1429,41 @@ def test_an_escaped_carriage_return_in_a_title_is_refused(make_site, cli):
     assert result.code == 1
     assert f"content/articles/gabapentin-twitching.md:{line}:1: error[text-control-char]" \
         in result.err and "hint:" in result.err
+
+
+def test_a_page_edited_by_hand_is_rebuilt_even_with_its_size_and_time(make_site):
+    other = "content/articles/gabapentin-sleep.md"
+    root = make_site({other: ARTICLE.replace("Gabapentin and twitching", "Gabapentin sleep")})
+    assert run_cli("--root", str(root), "build", "--quiet").code == 0
+    page = root / "_site/articles/gabapentin-twitching/index.html"
+    built = page.read_bytes()
+    stat = page.stat()
+    edited = built.replace(b"Gabapentin can cause jerks", b"Gabapentin cures all jerks")
+    assert len(edited) == len(built) and edited != built
+    with page.open("r+b") as handle:  # in place: the same inode, size and (below) mtime
+        handle.write(edited)
+    os.utime(page, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    # another article's text changes: a real rebuild, in which this page is reused
+    (root / other).write_text((root / other).read_text() + "\nMore words [@label].\n")
+    result = run_cli("--root", str(root), "build", "--quiet")
+    assert result.code == 0, result.err
+    assert b"cures all jerks" not in page.read_bytes()
+    assert b"Gabapentin can cause jerks" in page.read_bytes()
+
+
+def test_ids_in_a_body_never_collide_with_the_templates(make_site, cli):
+    body = ("\n## Key points\n\nMine [@label].\n\n## References\n\nMore [@label].\n\n"
+            '<p id="main-content">Raw.</p>\n\n<div id="faq">Raw too.</div>\n')
+    root = make_site({"content/articles/gabapentin-twitching.md": ARTICLE + body})
+    out = root / "_site"
+    result = cli("--root", str(root), "build", "--out", str(out))
+    assert result.code == 0, result.err
+    page = parse_page(out / "articles/gabapentin-twitching/index.html")
+    ids = page.xpath("//@id")
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    assert not duplicates, duplicates
+    assert page.xpath("//main[@id='main-content']")
+    assert page.xpath("//h2[@id='key-points-section']") and page.xpath(
+        "//h2[@id='references-section']")
+    # the contents list links to the body's own headings
+    assert page.xpath("//a[@href='#references-section']")
