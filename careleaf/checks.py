@@ -148,7 +148,9 @@ def review_dates(path: Path, lines: YamlData, review: Review, config: SiteConfig
 def _urgent_advice(article: Article, report: Report) -> None:
     if article.urgent_advice:
         return
-    if any(GET_HELP_HEADING_RE.match(text) for _, text in article.document.body_lines()):
+    # the headings the page shows (a heading inside an HTML comment is not one of them)
+    if any(GET_HELP_HEADING_RE.match(f"{'#' * heading.level} {heading.title}")
+           for heading in article.document.headings if heading.level in (2, 3)):
         return
     first = next((line for line, text in article.document.body_lines() if text.strip()),
                  article.document.body_line)

@@ -60,6 +60,9 @@ _CHECKS = [
     Check("unknown-person", E, "review", "author or reviewed_by is not in people.yaml", False),
     Check("person-duplicate", E, "review", "two people in people.yaml share an id", False),
     # 4. disclaimer and urgent advice
+    Check("template-unsafe", E, "safety",
+          "a built page without Careleaf's Content-Security-Policy, or loading or embedding "
+          "anything from another site", False),
     Check("template-disclaimer-missing", E, "safety",
           "a page that does not show the disclaimer, emergency line and crisis line as "
           "visible text", False),

@@ -477,19 +477,53 @@ def visible_text(tree: etree._Element) -> list[str]:
 _scanned: dict[str, Page] = {}
 
 
-def scan(path: str, data: bytes, safety_texts: tuple[str, ...] = ()) -> tuple[Page, list[str]]:
-    """What the link check needs of a page, and which of `safety_texts` it does not show
-    as visible text."""
+def scan(path: str, data: bytes, safety_texts: tuple[str, ...] = ()
+         ) -> tuple[Page, list[str], list[str]]:
+    """What the link check needs of a page, which of `safety_texts` it does not show as
+    visible text, and what breaks its promise of privacy (see `privacy_problems`)."""
     sha = hashlib.sha256(data).hexdigest()
     page = _scanned.get(sha)
     if page is not None and page.path == path:
-        return page, []
+        return page, [], []
     tree = lxml_html.document_fromstring(data)
     hrefs = sorted({h for h in HREFS(tree) if not EXTERNAL_RE.match(h)})
     page = Page(path, sha, tuple(hrefs), frozenset(IDS(tree)))
     shown = " ".join(" ".join(visible_text(tree)).split())
     missing = [text for text in safety_texts if " ".join(text.split()) not in shown]
-    return page, missing
+    return page, missing, privacy_problems(tree)
+
+
+# Where a page can make the browser fetch something: elements and their attributes.
+RESOURCES = etree.XPath(
+    "//script/@src | //img/@src | //img/@srcset | //source/@src | //source/@srcset | "
+    "//video/@src | //video/@poster | //audio/@src | //track/@src | //input/@src | "
+    "//link[not(contains(concat(' ', normalize-space(@rel), ' '), ' canonical ') or "
+    "contains(concat(' ', normalize-space(@rel), ' '), ' alternate '))]/@href | "
+    "//iframe/@src | //frame/@src | //embed/@src | //object/@data | //image/@href | "
+    "//@background", smart_strings=False)
+EMBEDS = etree.XPath("//iframe | //frame | //embed | //object | //applet | //portal")
+CSP_METAS = etree.XPath(
+    "//meta[translate(@http-equiv, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', "
+    "'abcdefghijklmnopqrstuvwxyz') = 'content-security-policy']/@content",
+    smart_strings=False)
+
+
+def privacy_problems(tree: etree._Element) -> list[str]:
+    """What a template could do to break a page's promise, whatever it says: drop or change
+    Careleaf's Content-Security-Policy, or load anything from another site."""
+    problems = []
+    policies = CSP_METAS(tree)
+    if policies != [CONTENT_SECURITY_POLICY]:
+        problems.append("it does not carry Careleaf's Content-Security-Policy meta tag "
+                        f"(found {len(policies)}, {'another policy' if policies else 'none'})")
+    for value in RESOURCES(tree):
+        for url in value.split(",") if "," in value else [value]:
+            url = url.strip().split(" ")[0]
+            if EXTERNAL_RE.match(url.strip().lower()):
+                problems.append(f"it loads {url[:80]} from another site")
+                break
+    problems += [f"it embeds an <{element.tag}>" for element in EMBEDS(tree)]
+    return problems
 
 
 class PageSink(Protocol):
@@ -515,6 +549,7 @@ def render(site: Site, templates: list[Path], versions: dict[str, str], report: 
     decided = [(route, reuse(route.output)) for route in site.routes]
     fresh = [route for route, kept in decided if kept is None]
     pages = []
+    unsafe: dict[str, list[str]] = {}  # what breaks a page's privacy -> the pages
     with _rendered(env, fresh, templates, report, safety, jobs) as rendered:
         for done, (route, kept) in enumerate(decided, start=1):
             progress("render", done, len(site.routes))
@@ -523,9 +558,12 @@ def render(site: Site, templates: list[Path], versions: dict[str, str], report: 
                 sink.keep(route.output, source)
                 pages.append(page)
                 continue
-            data, page, hidden = next(rendered)
+            data, page, found = next(rendered)
             if data is None or page is None:
                 continue
+            hidden = [text for text in found if not text.startswith("\0")]
+            for problem in (text[1:] for text in found if text.startswith("\0")):
+                unsafe.setdefault(problem, []).append(route.output)
             if hidden:
                 report.error(template_file(templates, route.template), 1,
                              "template-disclaimer-missing",
@@ -537,6 +575,13 @@ def render(site: Site, templates: list[Path], versions: dict[str, str], report: 
                              "styles in static/style.css)")
             sink.add(OutputFile(route.output, data))
             pages.append(page)
+    for problem, outputs in unsafe.items():  # once for the site, at the frame of every page
+        more = f" and {len(outputs) - 1} other page(s)" if len(outputs) > 1 else ""
+        report.error(template_file(templates, "base.html"), 1, "template-unsafe",
+                     f"{problem}: {outputs[0]}{more}",
+                     "keep base.html's <meta http-equiv=\"Content-Security-Policy\" "
+                     "content=\"{{ csp }}\"> and load nothing from other sites: put files "
+                     "in static/ and link them with asset('name')")
     _scanned = {page.sha256: page for page in pages}  # the last build's only
     return pages
 
@@ -550,8 +595,8 @@ def _render_page(env: jinja2.Environment, route: Route, templates: list[Path], r
     if html is None:
         return None, None, []
     data = html.encode("utf-8")
-    page, hidden = scan(route.output, data, safety)
-    return data, page, hidden
+    page, hidden, unsafe = scan(route.output, data, safety)
+    return data, page, [*hidden, *(f"\0{problem}" for problem in unsafe)]
 
 
 PARALLEL_FROM = 48  # fewer pages to render than this: starting processes costs more

@@ -755,6 +755,11 @@ def _references(doc: Document, meta: ArticleMeta, bibliography: dict[str, Source
     return tuple(refs)
 
 
+# What leaves no visible words: HTML tags and comments, entities (&nbsp;), list markers
+WORDLESS_RE = re.compile(r"<!--.*?-->|<[^>]*>|&(?:#\d+|#x[0-9a-f]+|[a-z]+);|^\s*\d+[.)]",
+                         re.IGNORECASE | re.DOTALL | re.MULTILINE)
+
+
 def _callout_body(doc: Document, line: int, text: str, after: list[str],
                   report: Report) -> None:
     """A callout holds the lines under it indented by 4 spaces; with fewer, the box is
@@ -765,6 +770,18 @@ def _callout_body(doc: Document, line: int, text: str, after: list[str],
     body = next((t for t in after if t.strip()), None)
     needed = indent(text) + 4  # a callout inside a list needs its own 4 more
     if body is not None and indent(body) >= needed:
+        block = []
+        for line_text in after:
+            if line_text.strip() and indent(line_text) < needed:
+                break
+            block.append(line_text)
+        if re.search(r"[^\W_]", WORDLESS_RE.sub("", "\n".join(block))):
+            return
+        report.error(doc.path, line, "callout-empty",
+                     f"'{text.strip()}' would be published as a box with no words in it",
+                     "write in it, indented by 4 spaces, what the reader should look out "
+                     "for, for example:\n"
+                     f"{text.strip()}\n    - a line of the callout")
         return
     has = indent(body) if body is not None else 0
     found = (f"the next line is indented by {has} space{'s' * (has != 1)}, not {needed}"

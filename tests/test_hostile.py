@@ -1467,3 +1467,49 @@ def test_ids_in_a_body_never_collide_with_the_templates(make_site, cli):
         "//h2[@id='references-section']")
     # the contents list links to the body's own headings
     assert page.xpath("//a[@href='#references-section']")
+
+
+@pytest.mark.parametrize("items", ["    -", "    &nbsp;", "    - &nbsp;", "    <!-- x -->",
+                                   "    - <b></b>"])
+def test_a_callout_with_no_words_is_refused(make_site, cli, items):
+    text = ARTICLE.replace("!!! urgent\n    - the jerks get worse", f"!!! urgent\n{items}")
+    assert text != ARTICLE
+    root = make_site({ART: text})
+    line = text.split("\n").index("!!! urgent") + 1
+    result = cli("--root", str(root), "check")
+    assert result.code == 1
+    assert f"{ART}:{line}:1: error[callout-empty]" in result.err and "hint:" in result.err
+
+
+def test_a_help_heading_inside_a_comment_does_not_count(make_site, cli):
+    text = ARTICLE.replace("## When to get help\n\n!!! urgent\n    - the jerks get worse",
+                           "<!--\n## When to get help\n-->\nSee a doctor if worried [@label].")
+    assert text != ARTICLE
+    root = make_site({ART: text})
+    result = cli("--root", str(root), "check")
+    assert result.code == 1 and "error[urgent-advice-missing]" in result.err
+    good = cli("--root", str(make_site()), "check")  # the same article with its heading
+    assert good.code == 0, good.err
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ('<meta http-equiv="Content-Security-Policy" content="{{ csp }}">', ""),
+    ('<meta http-equiv="Content-Security-Policy" content="{{ csp }}">',
+     '<meta http-equiv="Content-Security-Policy" content="default-src *">'),
+    ("</head>", '<script src="https://evil.example/track.js"></script></head>'),
+    ("</head>", '<link rel="stylesheet" href="//cdn.example/x.css"></head>'),
+    ("</body>", '<img src="http://pixel.example/p.gif" alt=""></body>'),
+    ("</body>", '<iframe title="x" src="/about/"></iframe></body>'),
+])
+def test_a_template_that_drops_the_policy_or_loads_from_elsewhere_fails(make_site, cli, old,
+                                                                          new):
+    root = make_site()
+    base = root / "templates/base.html"
+    text = base.read_text()
+    assert old in text
+    base.write_text(text.replace(old, new, 1))
+    result = cli("--root", str(root), "build", "--quiet")
+    assert result.code == 1
+    assert re.search(r"^templates/base\.html:1:1: error\[template-unsafe\]", result.err, re.M), \
+        result.err
+    assert "hint:" in result.err
