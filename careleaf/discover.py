@@ -77,6 +77,10 @@ def site_files(folder: Path, root: Path, report: Report | None = None, *,
                 continue
             if path.is_file():
                 found.append(path)
+            elif report is not None and not path.is_symlink():  # a pipe, socket or device
+                report.error(path, 1, "file-unknown", f"'{name}' is not a regular file "
+                               "(a pipe, socket or device) and is left out",
+                               "remove it, or replace it with an ordinary file")
     return sorted(found)
 
 

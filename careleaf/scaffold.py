@@ -71,12 +71,19 @@ TODO a short answer [@source-1].
 """
 
 
-def _people_ids(path: Path) -> list[str]:
+def _read(path: Path) -> object:
+    """A data file as `new` needs it: None when it is missing or cannot be read (the
+    build reports why, with its line; `new` only needs the names it can find)."""
     try:
-        data = yaml.safe_load(path.read_text("utf-8")) if path.is_file() else []
-    except (yaml.YAMLError, UnicodeDecodeError, OSError):
-        return []
-    return [p["id"] for p in data or [] if isinstance(p, dict) and isinstance(p.get("id"), str)]
+        return yaml.safe_load(path.read_text("utf-8")) if path.is_file() else None
+    except (yaml.YAMLError, UnicodeDecodeError, OSError, RecursionError, ValueError):
+        return None
+
+
+def _people_ids(path: Path) -> list[str]:
+    data = _read(path)
+    return [p["id"] for p in data if isinstance(p, dict) and isinstance(p.get("id"), str)] \
+        if isinstance(data, list) else []
 
 
 MAX_SLUG_CHARS = 80  # a URL part people can read; far below file systems' 255 bytes
@@ -99,12 +106,9 @@ def new_article(root: Path, title: str, medicines: list[str], topics: list[str] 
     if author is None and len(people) == 1:
         author = people[0]  # the only person there is
     known_medicines = _keys_of(content / "medicines")
-    topics_file = content / "topics.yaml"
-    try:
-        known_topics = list(yaml.safe_load(topics_file.read_text("utf-8")) or {}) \
-            if topics_file.is_file() else []
-    except (yaml.YAMLError, UnicodeDecodeError):
-        known_topics = []
+    topic_data = _read(content / "topics.yaml")
+    known_topics = [key for key in topic_data if isinstance(key, str)] \
+        if isinstance(topic_data, dict) else []
     problems = [  # never "did you mean" another medicine: a near name is another medicine
         f"error[unknown-medicine]: there is no medicine record for '{m}'"
         f"\n  hint: add content/medicines/{m}.yaml first (see 'Medicine records' in "

@@ -280,6 +280,10 @@ def _compose(loader: Any, max_depth: int) -> yaml.Node | None:
 def _refuse_duplicate(key: yaml.ScalarNode, seen: dict[tuple[str, str], Any]) -> None:
     """YAML keeps the last of two equal keys and drops the first without a word: a second
     `title:` or `frequency:` would silently replace what the editor wrote first."""
+    if key.tag == "tag:yaml.org,2002:merge" or key.value == "<<":
+        raise _Refused("yaml-duplicate-key", "a merge key ('<<:') copies keys from elsewhere, "
+                       "and a key given beside it silently wins or loses",
+                       "write the keys out in full, each once", key.start_mark)
     first = seen.setdefault((key.tag, key.value), key.start_mark)
     if first is not key.start_mark:
         above = key.start_mark.line - first.line

@@ -1513,3 +1513,34 @@ def test_a_template_that_drops_the_policy_or_loads_from_elsewhere_fails(make_sit
     assert re.search(r"^templates/base\.html:1:1: error\[template-unsafe\]", result.err, re.M), \
         result.err
     assert "hint:" in result.err
+
+
+def test_new_reads_deep_or_odd_data_files_without_a_traceback(make_site, cli):
+    deep = "[" * 3000 + "]" * 3000 + "\n"
+    for files in ({"content/people.yaml": deep}, {"content/topics.yaml": deep},
+                  {"content/topics.yaml": "42\n"}, {"content/people.yaml": "just text\n"}):
+        root = make_site(files)
+        result = cli("--root", str(root), "new", "Sleep", "--medicine", "gabapentin")
+        no_traceback(result)
+        assert result.code in (0, 1), result.err
+        if result.code:
+            assert "error[" in result.err and "hint:" in result.err
+
+
+def test_a_pipe_in_content_and_a_merge_key_are_reported(make_site, cli):
+    root = make_site()
+    fifo = root / "content/articles/notes.md"
+    os.mkfifo(fifo)
+    result = cli("--root", str(root), "check")
+    no_traceback(result)
+    assert result.code == 1
+    assert "content/articles/notes.md:1:1: error[file-unknown]" in result.err
+    fifo.unlink()
+    article = root / "content/articles/gabapentin-twitching.md"
+    article.write_text(article.read_text().replace(
+        "draft: false\n", "").replace("topics: [twitching]\n",
+                                       "topics: [twitching]\n<<: {title: Other}\n"))
+    merged = cli("--root", str(root), "check")
+    no_traceback(merged)
+    assert merged.code == 1 and "yaml-duplicate-key" in merged.err and "'<<:'" in merged.err
+    assert cli("--root", str(make_site()), "due", "--within", "3000000").code in (0, 1)

@@ -166,3 +166,15 @@ def test_a_new_sites_publish_workflow_passes_under_a_sub_path(cli, tmp_path, bas
     assert cli("--root", str(tmp_path), "init", "site").code == 0
     site = tmp_path / "site"
     run_publish_steps(site, site / ".github/workflows/publish.yml", base_url)
+
+
+@pytest.mark.parametrize("workflow_file", [REPO / ".github/workflows/publish.yml",
+                                           REPO / "careleaf/starter/publish.yml"])
+def test_a_pull_request_cannot_cancel_a_publish(workflow_file):
+    workflow = yaml.safe_load(workflow_file.read_text())
+    group = workflow["concurrency"]["group"]
+    assert "pull_request" in group and "'pages'" in group
+    for job in workflow["jobs"].values():
+        for step in job.get("steps", []):
+            if step.get("uses", "").startswith("actions/checkout"):
+                assert step["with"]["persist-credentials"] is False
