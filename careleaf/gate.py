@@ -20,6 +20,7 @@ rules, each finding reported with its own file, line and column:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import re
@@ -136,10 +137,27 @@ def _to_latin(text: str) -> str:
     return "".join(_latin(c) if c > "\x7f" and c.isalpha() else c for c in text)
 
 
+# Characters that show as a blank between words without being spaces (braille blank, the
+# Hangul fillers, Khmer inherent vowels): read as the space they look like, not removed,
+# or "buy⠀gabapentin⠀online" would be judged as one word.
+FILLER_RE = re.compile("[\u115f\u1160\u17b4\u17b5\u2800\u3164\uffa0]")
+
+
+def _without_marks(text: str) -> str:
+    """Combining marks dropped ("b̷u̷y" reads "buy"): they decorate letters a reader
+    still reads."""
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFD", text)
+                   if not unicodedata.combining(c))
+
+
 def normalise(text: str) -> str:
-    """What a reader perceives: entities decoded, NFKC, invisible characters removed,
-    look-alike letters mapped to Latin, spaced-out letters joined, whitespace folded."""
-    text = INVISIBLE_RE.sub("", html.unescape(TAG_RE.sub("", text)))
+    """What a reader perceives: entities decoded, fillers read as spaces, NFKC, invisible
+    characters and combining marks removed, look-alike letters mapped to Latin,
+    spaced-out letters joined, whitespace folded."""
+    text = FILLER_RE.sub(" ", html.unescape(TAG_RE.sub("", text)))
+    text = _without_marks(INVISIBLE_RE.sub("", text))
     # look-alikes before NFKC too: it turns some (Greek lunate sigma, "ϲ") into letters
     # that look like nothing Latin ("ς")
     text = _to_latin(unicodedata.normalize("NFKC", _to_latin(text)))
@@ -300,6 +318,21 @@ def _other_scheme(base_url: str) -> str:
     return ("http" if scheme.lower() == "https" else "https") + ":" + rest
 
 
+@functools.lru_cache(maxsize=1024)
+def host_skeleton(host: str) -> str:
+    """The host as it reads: international labels (xn--) decoded, then every look-alike
+    letter mapped to the Latin one it looks like ("xn--phrmacy-8nf.example" reads
+    "pharmacy.example")."""
+    labels = []
+    for label in host.split("."):
+        if label.startswith("xn--"):
+            with contextlib.suppress(UnicodeError):
+                label = label.encode("ascii").decode("idna")
+        labels.append(label)
+    readable = unicodedata.normalize("NFKC", _without_marks(".".join(labels)))
+    return _to_latin(readable).lower()
+
+
 def _domain_matches(host: str, domains: Iterable[str]) -> bool:
     wanted = [d.lower().lstrip(".").removeprefix("www.") for d in domains]
     return any(host == d or host.endswith("." + d) for d in wanted)
@@ -326,6 +359,14 @@ def url_findings(url: str, config: SiteConfig, *, image: bool = False,
     if link.internal or link.scheme in {"mailto", "tel"}:
         return []
     policy = config.links
+    skeleton = host_skeleton(link.host)
+    if skeleton != link.host and (_domain_matches(skeleton, policy.deny_domains)
+                                  or _domain_matches(skeleton, policy.allow_domains)
+                                  or PHARMACY_DOMAIN_RE.search(skeleton)):
+        return [Finding("link-denied", 1, f"link to {link.host}, which is written with "
+                        f"look-alike letters to read as {skeleton}",
+                        "remove the link; type the address of the real site, or cite a "
+                        "public health source")]
     if _domain_matches(link.host, policy.deny_domains) or (
         PHARMACY_DOMAIN_RE.search(link.host)
         and not _domain_matches(link.host, policy.allow_domains)

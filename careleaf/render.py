@@ -59,6 +59,10 @@ class OutputFile:
 FREQUENCY_IN_TEXT = {key: text[0].lower() + text[1:] for key, text in FREQUENCY_WORDS.items()}
 
 
+CRISIS_TOPIC_RE = re.compile(r"suicid|self[- ]harm|harm(?:ing)? yourself|ending your life|"
+                             r"overdose|too much|too many|poison", re.IGNORECASE)
+
+
 def present(value: Any) -> bool:
     """Whether a record's section says anything (a section that is a model, such as
     `who_can_take`, is there when any of its parts is)."""
@@ -318,6 +322,10 @@ def environment(templates: list[Path], site: Site,
                               "title": item.meta.title, "text": item.meta.description})
         return found
 
+    def touches_crisis(text: str) -> bool:
+        """Whether a page speaks of suicidal thoughts, self-harm or taking too much."""
+        return bool(CRISIS_TOPIC_RE.search(text))
+
     def band_from(medicine, effect) -> str:
         """" (figure from the US medicine label)" beside a band from another country's."""
         sources = {ref.source.id: ref.source for ref in medicine.references}
@@ -332,6 +340,7 @@ def environment(templates: list[Path], site: Site,
 
     env.globals.update(
         search_answers=search_answers, comparison_links=comparison_links, band_from=band_from,
+        touches_crisis=touches_crisis,
         crisis_words=crisis_words(site.config.language, site.config.search.crisis_words),
         compare_words=COMPARE_WORDS,
         availability=availability, licensed_here=licensed_here, brands_here=brands_here,

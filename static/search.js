@@ -134,6 +134,25 @@ function tidy(excerpt) {
   return (excerpt || "").replace(/\s+(?=[.,;:!?)])/g, "").replace(/^[\s.,;:!?)\]]+/, "");
 }
 
+// Pagefind's excerpt is the page's text, escaped, with <mark> around the words found.
+// Built as text nodes and <mark> elements, never as HTML: whatever the text holds ("<b>",
+// "&lt;script&gt;") stays text.
+function marked(excerpt) {
+  const decoder = document.createElement("textarea"); // decodes entities, makes no elements
+  let inside = false;
+  return excerpt.split(/(<\/?mark>)/).flatMap((part) => {
+    if (part === "<mark>" || part === "</mark>") {
+      inside = part === "<mark>";
+      return [];
+    }
+    decoder.innerHTML = part;
+    if (!inside) return [document.createTextNode(decoder.value)];
+    const mark = document.createElement("mark");
+    mark.textContent = decoder.value;
+    return [mark];
+  });
+}
+
 function result(page) {
   const item = document.createElement("li");
   const title = document.createElement("h2");
@@ -148,7 +167,7 @@ function result(page) {
   where.textContent = origin(page);
   const excerpt = document.createElement("p");
   if (page.pinned) excerpt.textContent = page.excerpt; // the site's own words, not markup
-  else excerpt.innerHTML = tidy(section ? section.excerpt : page.excerpt);
+  else excerpt.append(...marked(tidy(section ? section.excerpt : page.excerpt)));
   item.append(title, ...(where.textContent ? [where] : []), excerpt);
   return item;
 }

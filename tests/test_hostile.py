@@ -1544,3 +1544,31 @@ def test_a_pipe_in_content_and_a_merge_key_are_reported(make_site, cli):
     no_traceback(merged)
     assert merged.code == 1 and "yaml-duplicate-key" in merged.err and "'<<:'" in merged.err
     assert cli("--root", str(make_site()), "due", "--within", "3000000").code in (0, 1)
+
+
+@pytest.mark.parametrize("spam", [
+    "Buy\u2800gabapentin\u2800online today.", "Buy\uffa0gabapentin\uffa0online today.",
+    "B\u0336u\u0336y gabapentin online today.", "Buy\u3164gabapentin online today.",
+])
+def test_spam_joined_by_fillers_or_wearing_marks_is_caught(make_site, cli, spam):
+    text = ARTICLE.replace("Gabapentin can cause jerks [@label].",
+                           f"Gabapentin can cause jerks [@label]. {spam}")
+    root = make_site({ART: text})
+    line = next(i for i, row in enumerate(text.split("\n"), 1) if spam in row)
+    result = cli("--root", str(root), "check")
+    assert result.code == 1
+    assert re.search(rf"^{ART}:{line}:\d+: error\[spam", result.err, re.M), result.err
+
+
+@pytest.mark.parametrize("host", ["p\u04bbarmacy.example", "n\u04bbs.uk",
+                                  "xn--parmacy-uch.example"])
+def test_a_look_alike_of_a_pharmacy_or_trusted_host_is_an_error(make_site, cli, host):
+    text = ARTICLE.replace("Gabapentin can cause jerks [@label].",
+                           f"Gabapentin can cause jerks [@label]. See [this](https://{host}/).")
+    root = make_site({ART: text})
+    result = cli("--root", str(root), "check")
+    assert result.code == 1 and "error[link-denied]" in result.err, result.err
+    assert "look-alike" in result.err
+    plain = ARTICLE.replace("Gabapentin can cause jerks [@label].",
+                            "Gabapentin can cause jerks [@label]. See [NHS](https://www.nhs.uk/).")
+    assert cli("--root", str(make_site({ART: plain})), "check").code == 0

@@ -168,8 +168,19 @@ def test_a_new_sites_publish_workflow_passes_under_a_sub_path(cli, tmp_path, bas
     run_publish_steps(site, site / ".github/workflows/publish.yml", base_url)
 
 
-@pytest.mark.parametrize("workflow_file", [REPO / ".github/workflows/publish.yml",
-                                           REPO / "careleaf/starter/publish.yml"])
+WORKFLOWS = [REPO / ".github/workflows/publish.yml", REPO / ".github/workflows/review-due.yml",
+             REPO / "careleaf/starter/publish.yml", REPO / "careleaf/starter/review-due.yml"]
+
+
+@pytest.mark.parametrize("workflow_file", WORKFLOWS, ids=lambda p: p.relative_to(REPO).as_posix())
+def test_every_action_is_pinned_by_commit(workflow_file):
+    """A tag can be moved to other code; a commit cannot. The tag stays, as a comment."""
+    for line in workflow_file.read_text().splitlines():
+        if "uses:" in line:
+            assert re.search(r"uses: [\w.-]+/[\w.-]+@[0-9a-f]{40} # v\d", line), line
+
+
+@pytest.mark.parametrize("workflow_file", WORKFLOWS[::2], ids=lambda p: p.parent.name)
 def test_a_pull_request_cannot_cancel_a_publish(workflow_file):
     workflow = yaml.safe_load(workflow_file.read_text())
     group = workflow["concurrency"]["group"]

@@ -159,6 +159,11 @@ def us_site(tmp_path_factory):
     """The bundled content as a US site with its own crisis word list."""
     root = tmp_path_factory.mktemp("us")
     shutil.copytree(REPO / "content", root / "content")
+    article = root / "content/articles/gabapentin-muscle-twitching.md"
+    text = article.read_text()
+    heading = text.index("\n## ")
+    article.write_text(text[:heading] + "\n\nType `<b>zebrafish</b>` here [@nhs-gabapentin].\n"
+                       + text[heading:])
     settings = (REPO / "site.yaml").read_text().replace("\nregion: UK\n", "\nregion: US\n")
     settings = settings.replace("report_side_effect:", "search:\n  crisis_words: "
                                 "[hopeless, no way out]\nreport_side_effect:")
@@ -184,4 +189,14 @@ def test_a_us_site_with_its_own_word_list(browser, us_site):
     page.goto(f"{us_site}/search/?q=twitching")
     settle(page, "twitching")
     assert not page.locator("#search-crisis").is_visible()
+    page.close()
+
+
+def test_excerpts_show_page_text_as_text_never_as_markup(browser, us_site):
+    page = browser.new_page()
+    page.goto(f"{us_site}/search/?q=zebrafish")
+    settle(page, "zebrafish")
+    excerpt = page.locator("#search-results li").first.locator("p").last
+    assert "<b>zebrafish</b>" in excerpt.inner_text()
+    assert excerpt.locator("b").count() == 0 and excerpt.locator("mark").count() >= 1
     page.close()
