@@ -453,6 +453,58 @@ def _css(style: str) -> str:
                              0 < int(m.group(1), 16) <= 0x10FFFF else m.group(2) or "", style)
 
 
+# What one readable declaration does to its element, and so to the text inside it, which
+# adds up through the ancestors: four "opacity: .8" fade text as one "opacity: .4" does.
+BASE_FONT_PX = 16
+ABSOLUTE_PX = {"px": 1, "pt": 4 / 3, "rem": BASE_FONT_PX, "pc": 16, "in": 96, "cm": 96 / 2.54,
+               "mm": 96 / 25.4, "q": 96 / 101.6}
+RELATIVE = {"%": 0.01, "em": 1}
+FARTHEST_SPACING_PX = 1000  # padding or margin past this pushes text away from the reader
+
+
+def _effect(style: str) -> tuple[float, tuple[str, float] | None, float]:
+    """(opacity factor, font size as ("px", size) or ("scale", factor) or None, the largest
+    padding or margin in px) of an inline style."""
+    opacity, size, spacing = 1.0, None, 0.0
+    for declaration in _css(style).split(";"):
+        name, colon, value = declaration.partition(":")
+        name, value = name.strip().lower(), value.strip().lower()
+        numbers = [(float(n), unit) for n, unit in NUMBER_RE.findall(value)]
+        if not colon or not numbers:
+            continue
+        number, unit = numbers[0]
+        if name == "opacity":
+            opacity *= max(0.0, min(1.0, number / (100 if unit == "%" else 1)))
+        elif name == "font-size":
+            size = ("px", number * ABSOLUTE_PX[unit]) if unit in ABSOLUTE_PX else \
+                ("scale", number * RELATIVE[unit]) if unit in RELATIVE else size
+        elif name.startswith(("padding", "margin")):
+            spacing = max([spacing] + [n * ABSOLUTE_PX.get(u, BASE_FONT_PX if u in RELATIVE
+                                                           else 1) for n, u in numbers])
+    return opacity, size, spacing
+
+
+def _faded_or_pushed(element: etree._Element) -> bool:
+    """Whether the inline styles of `element` and its ancestors together fade its text below
+    half opacity, shrink it below 8 px, or push it more than 1,000 px away, though each
+    declaration alone passes."""
+    opacity, scale, sized, spacing = 1.0, 1.0, False, 0.0
+    for holder in (element, *element.iterancestors()):
+        style = holder.get("style")
+        if not style:
+            continue
+        faded, size, pushed = _effect(style)
+        opacity *= faded
+        spacing += pushed
+        if size is not None and not sized:
+            if size[0] == "px":  # an absolute size: the ancestors' sizes no longer count
+                scale *= size[1] / BASE_FONT_PX
+                sized = True
+            else:
+                scale *= size[1]
+    return opacity < 0.5 or scale * BASE_FONT_PX < 8 or spacing > FARTHEST_SPACING_PX
+
+
 def _hides(element: etree._Element) -> bool:
     """Whether `element` keeps all its text from a reader."""
     if element.tag in NEVER_SHOWN or element.get("hidden") is not None:
@@ -472,7 +524,7 @@ def visible_text(tree: etree._Element) -> list[str]:
     if any(_hides(element) for element in BODY_AND_UP(tree)):
         return []
     for element in MAYBE_HIDDEN_IN_BODY(tree):
-        if _hides(element):
+        if _hides(element) or element.get("style") and _faded_or_pushed(element):
             element.clear(keep_tail=True)
         elif element.tag in ("details", "dialog") and element.get("open") is None:
             summary = next((child for child in element if child.tag == "summary"), None)

@@ -537,6 +537,18 @@ HIDDEN_DISCLAIMERS = {
     "white-on-white": '<div style="color:#fff; background:#fff">' + INCLUDE + "</div>",
     "faint": '<div style="opacity: .1">' + INCLUDE + "</div>",
     "tiny": '<div style="font-size: 1px">' + INCLUDE + "</div>",
+    # each declaration passes alone; together, through the ancestors, they fade, shrink or
+    # push the text away
+    "faded-by-nesting": '<div style="opacity:.8"><div style="opacity:.8"><div style='
+                        '"opacity:.8"><div style="opacity:.8">' + INCLUDE + "</div></div>"
+                        "</div></div>",
+    "shrunk-by-nesting": '<div style="font-size:50%"><div style="font-size:50%">' + INCLUDE +
+                         "</div></div>",
+    "shrunk-in-em": '<div style="font-size:.6em"><div style="font-size:.6em">' + INCLUDE +
+                    "</div></div>",
+    "padded-away": '<div style="padding-left:100000px">' + INCLUDE + "</div>",
+    "padded-away-by-nesting": '<div style="margin-left:60em"><div style="padding-left:60em">'
+                              + INCLUDE + "</div></div>",
 }
 
 
@@ -552,6 +564,8 @@ def test_a_template_that_hides_the_disclaimer_fails(attempt, case):
 @pytest.mark.parametrize("shown", [
     "<details open><summary>More</summary>" + INCLUDE + "</details>",
     '<div style="opacity: 0.9; font-size: 1.1rem">' + INCLUDE + "</div>",
+    '<div style="opacity:.9"><div style="opacity:.9">' + INCLUDE + "</div></div>",
+    '<div style="font-size:50%"><div style="font-size:16px">' + INCLUDE + "</div></div>",
     '<div style="display: block" aria-hidden="false">' + INCLUDE + "</div>",
     '<div style="margin: 1em 0; padding: 4px; font-weight: bold; border: 1px solid">' +
     INCLUDE + "</div>",
