@@ -304,18 +304,23 @@ def environment(templates: list[Path], site: Site,
             page = urls.url(urls.medicine(medicine.key))
             if record.also:
                 found.append({"words": record.also, "url": page, "title": name,
-                              "medicine": name, "text": record.summary})
+                              "medicine": name, "keys": f"m:{medicine.key}",
+                              "text": record.summary})
             for anchor, (field, title, words) in GUIDE_SECTIONS.items():
                 value = section_value(record, field)
                 if present(value):
                     found.append({"words": words, "url": f"{page}#{anchor}", "medicine": name,
+                                  "keys": f"m:{medicine.key}",
                                   "section": title.format(name=name.lower()),
                                   "title": name, "text": first_text(value)})
         for article in site.content.articles:
             if article.meta.also:
                 found.append({"words": article.meta.also, "url": urls.url(urls.article(
                     article.slug)), "title": article.meta.title, "text": article.meta.summary,
-                    "medicine": ";".join(article.meta.medicines)})
+                    "medicine": ";".join(m.record.name for m in site.content.medicines
+                                         if m.key in article.meta.medicines),
+                    "keys": ";".join([f"m:{k}" for k in article.meta.medicines] +
+                                     [f"t:{k}" for k in article.meta.topics])})
         for item in site.content.pages:
             if item.meta.also:
                 found.append({"words": item.meta.also, "url": urls.url(urls.page(item.slug)),
@@ -334,6 +339,7 @@ def environment(templates: list[Path], site: Site,
     def comparison_links() -> list[dict[str, Any]]:
         """Each comparison page's medicines and address, for search's "X or Y" queries."""
         return [{"names": [m.record.name for m in c.medicines],
+                 "keys": ";".join(f"m:{m.key}" for m in c.medicines),
                  "title": f"{c.medicines[0].record.name} and "
                           f"{c.medicines[1].record.name.lower()} compared",
                  "url": urls.url(urls.compare(c.slug))} for c in site.content.comparisons]
@@ -359,6 +365,7 @@ def environment(templates: list[Path], site: Site,
         glossary_entries=site.content.glossary.entries if site.content.glossary else (),
     )
     env.filters.update(
+        search_key=lambda key, kind: f"{kind}:{key}",
         long_date=long_date, json_ld=json_ld,
         article_card=lambda a: (a.meta.title, urls.article(a.slug), a.meta.description),
         medicine_card=lambda m: (m.record.name, urls.medicine(m.key), m.record.summary),

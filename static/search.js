@@ -52,8 +52,10 @@ function loadPagefind() {
 
 // Filters are matched here against each page's metadata (Pagefind's own filter index is
 // not yet byte-for-byte reproducible, and Careleaf's builds are).
+// Matched by key ("m:gabapentin", "t:muscle-cramps"), never by name: a name may hold the
+// ";" between a page's values.
 function ticked(name) {
-  return boxes.filter((box) => box.name === name && box.checked).map((box) => box.value);
+  return boxes.filter((box) => box.name === name && box.checked);
 }
 
 function wantedNow() {
@@ -61,15 +63,13 @@ function wantedNow() {
 }
 
 function names(wanted) {
-  return [...wanted.medicines, ...wanted.topics];
+  return [...wanted.medicines, ...wanted.topics].map((box) => box.value);
 }
 
 function matches(page, wanted) {
-  return Object.entries(wanted).every(([key, values]) => {
-    if (!values.length) return true;
-    const have = (page.meta[key] || "").split(";");
-    return values.some((value) => have.includes(value));
-  });
+  const have = (page.meta.keys || "").split(";");
+  return Object.values(wanted).every((chosen) => !chosen.length
+    || chosen.some((box) => have.includes(box.dataset.key)));
 }
 
 async function matching(results, wanted, stale) {
@@ -381,7 +381,7 @@ function answersFor(words, named) {
   });
   return chosen.slice(0, PINNED).map((answer) => ({
     url: answer.url,
-    meta: { title: answer.title, medicines: answer.medicine || "" },
+    meta: { title: answer.title, medicines: answer.medicine || "", keys: answer.keys || "" },
     excerpt: answer.text.split(/\s+/).slice(0, 30).join(" ") + (answer.text.split(/\s+/).length > 30 ? " …" : ""),
     section: answer.section ? { url: answer.url, title: answer.section, excerpt: null } : null,
     pinned: true,
@@ -433,7 +433,8 @@ async function ranked(results, query, wanted) {
   const pinned = [
     ...(comparison ? [{
       url: comparison.url, section: null, comparison: true, pinned: true,
-      meta: { title: comparison.title, medicines: comparison.names.join(";") },
+      meta: { title: comparison.title, medicines: comparison.names.join(";"),
+        keys: comparison.keys },
       excerpt: `What ${comparison.names.join(" and ")} are for, how they are taken, their side effects and more, side by side.`,
     }] : []),
     ...answersFor(words, named),

@@ -164,6 +164,9 @@ def us_site(tmp_path_factory):
     heading = text.index("\n## ")
     article.write_text(text[:heading] + "\n\nType `<b>zebrafish</b>` here [@nhs-gabapentin].\n"
                        + text[heading:])
+    topics = root / "content/topics.yaml"  # a title with the ";" that joins a page's values
+    topics.write_text(topics.read_text().replace("title: Muscle cramps",
+                                                 'title: "Cramps; spasms"'))
     settings = (REPO / "site.yaml").read_text().replace("\nregion: UK\n", "\nregion: US\n")
     settings = settings.replace("report_side_effect:", "search:\n  crisis_words: "
                                 "[hopeless, no way out]\nreport_side_effect:")
@@ -199,4 +202,15 @@ def test_excerpts_show_page_text_as_text_never_as_markup(browser, us_site):
     excerpt = page.locator("#search-results li").first.locator("p").last
     assert "<b>zebrafish</b>" in excerpt.inner_text()
     assert excerpt.locator("b").count() == 0 and excerpt.locator("mark").count() >= 1
+    page.close()
+
+
+def test_a_filter_whose_name_holds_a_semicolon_still_matches(browser, us_site):
+    page = browser.new_page()
+    page.goto(f"{us_site}/search/?q=amitriptyline&topic={quote_plus('Cramps; spasms')}")
+    settle(page, "amitriptyline")
+    assert page.locator("input[name=topic][value='Cramps; spasms']").is_checked()
+    found = page.eval_on_selector_all("#search-results h2 a", "els => els.map(e => e.pathname)")
+    assert "/articles/amitriptyline-muscle-cramps/" in found
+    assert "/articles/amitriptyline-migraine-prevention/" not in found
     page.close()
