@@ -196,9 +196,10 @@ def test_an_unchanged_article_is_checked_again_when_what_it_is_checked_against_c
     out = tmp_path / "out"
 
     def check() -> tuple[int, list[str]]:
-        cached = run_cli("--root", str(root), "build", "--out", str(out))
+        # --quiet: a build over a second prints progress lines with timings, which differ
+        cached = run_cli("--root", str(root), "build", "--out", str(out), "--quiet")
         clean = run_cli("--root", str(root), "build", "--out", str(tmp_path / "clean"),
-                        "--no-cache")
+                        "--no-cache", "--quiet")
         assert (cached.code, cached.err) == (clean.code, clean.err)
         return cached.code, [line for line in cached.err.splitlines() if "error[" in line]
 
