@@ -220,3 +220,26 @@ def test_every_dependency_has_an_upper_bound():
     assert not unbounded, f"no upper bound: {unbounded}"
     assert len(requirements) == len({r.split("[")[0].split(">")[0] for r in requirements})
     assert all("<" in r for r in PYPROJECT["build-system"]["requires"])
+
+
+def test_the_lock_pins_every_dependency_within_its_bounds_with_hashes():
+    """requirements-lock.txt, which CI installs from, satisfies pyproject.toml: every
+    declared package is pinned to a version its bounds allow, and every pin has hashes."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    text = (REPO / "requirements-lock.txt").read_text()
+    pins = {}
+    for block in text.split("\n"):
+        if block and not block.startswith((" ", "#")) and "==" in block:
+            name, version = block.split(" ")[0].split("==")
+            pins[canonicalize_name(name)] = version
+    entries = [e for e in text.split("\n") if e and not e.startswith((" ", "#"))]
+    assert all(e.rstrip().endswith("\\") for e in entries), "a pin without hashes"
+    project = PYPROJECT["project"]
+    for spec in project["dependencies"] + project["optional-dependencies"]["test"]:
+        requirement = Requirement(spec)
+        name = canonicalize_name(requirement.name)
+        assert name in pins, f"{name} is not in requirements-lock.txt"
+        assert requirement.specifier.contains(pins[name], prereleases=True), \
+            f"{name}=={pins[name]} is outside {requirement.specifier}"
