@@ -19,6 +19,7 @@ from importlib import metadata
 from importlib.resources import files
 from pathlib import Path
 
+from .scaffold import write_new
 from .theme import theme_root
 
 # The starter content, as paths under the theme's content/ (pyproject.toml's package-data
@@ -91,9 +92,7 @@ def init_site(folder: Path, *, force: bool = False) -> int:
     for name, text in starter_files().items():
         path = folder / name
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("x", encoding="utf-8") as handle:  # "x": never overwrite
-                handle.write(text)
+            write_new(path, text)
             written.append(name)
         except FileExistsError:
             kept.append(name)

@@ -409,11 +409,13 @@ def as_one_tree(html: str) -> str:
     holder = lxml_html.fragment_fromstring(html, create_parent="div")
     read = [(event, element.tag) for event, element
             in lxml_etree.iterwalk(holder, events=("start", "end"))][1:-1]
-    written = [("end" if match.group(1) else "start", match.group(2).lower())
-               for match in TAG_RE.finditer(html)]
-    written = [step for tag in written for step in
-               ([("start", tag[1]), ("end", tag[1])] if tag[1] in VOID_TAGS else [tag])
-               if not (tag[0] == "end" and tag[1] in VOID_TAGS)]
+    written = []  # the same walk over the tags as written: a void element opens and ends
+    for match in TAG_RE.finditer(html):
+        closing, tag = match.group(1), match.group(2).lower()
+        if tag not in VOID_TAGS:
+            written.append(("end" if closing else "start", tag))
+        elif not closing:
+            written += [("start", tag), ("end", tag)]
     if read == written:
         return html
     return _escape(holder.text or "") + "".join(_write(child) for child in holder)

@@ -95,6 +95,14 @@ def slugify(title: str) -> str:
         slug[:MAX_SLUG_CHARS + 1].rsplit("-", 1)[0][:MAX_SLUG_CHARS].strip("-")
 
 
+def write_new(path: Path, text: str) -> None:
+    """Write a file that must not exist yet (FileExistsError if it does): Careleaf never
+    overwrites what an editor made."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("x", encoding="utf-8") as handle:  # "x": never overwrite
+        handle.write(text)
+
+
 def _keys_of(folder: Path) -> list[str]:
     return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
 
@@ -167,9 +175,7 @@ def new_article(root: Path, title: str, medicines: list[str], topics: list[str] 
         author=author or "TODO your id in content/people.yaml",
     )
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("x", encoding="utf-8") as handle:  # "x": never overwrite
-            handle.write(text)
+        write_new(path, text)
     except OSError as exc:
         print(f"{path.relative_to(root)}:1:1: error[write-failed]: could not write the "
               f"article: {exc.strerror or exc}\n  hint: check the folder's permissions and "

@@ -696,14 +696,19 @@ def write_json_schemas(folder: Path) -> list[Path]:
     return written
 
 
+def band_labels(effect: SideEffect, sources: dict[str, Source]) -> list[Source]:
+    """The product labels (SmPC, leaflet, label) a side effect's band is cited to."""
+    return [sources[c.id] for c in effect.sources
+            if c.id in sources and sources[c.id].type in LABEL_TYPES]
+
+
 def band_origin(effect: SideEffect, sources: dict[str, Source], region: str) -> str | None:
     """The country codes ("US") of the labels a side effect's band comes from, where every
     label cited for it names a country and none is the site's region; otherwise None (a
     band from the region's own label, or from labels whose country is not given)."""
     if effect.frequency == "not-known":
         return None
-    labels = [sources[c.id] for c in effect.sources
-              if c.id in sources and sources[c.id].type in LABEL_TYPES]
+    labels = band_labels(effect, sources)
     if not labels or any(source.region in (None, region) for source in labels):
         return None
     return "/".join(sorted({source.region for source in labels}))

@@ -34,6 +34,7 @@ from .schema import (
     SiteConfig,
     Source,
     Topic,
+    band_labels,
 )
 from .schema import Glossary as GlossaryFile
 from .sourcefile import YamlData, validate_model
@@ -412,7 +413,7 @@ def _band_regions(record: MedicineRecord, sources: dict[str, Source], region: st
     for index, effect in enumerate(record.side_effects):
         if effect.frequency == "not-known":
             continue
-        labels = [sources[c.id] for c in effect.sources if sources[c.id].type in LABEL_TYPES]
+        labels = band_labels(effect, sources)
         if not labels or any(source.region == region for source in labels):
             continue
         named = ", ".join(sorted({source.region or "no country given" for source in labels}))

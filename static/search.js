@@ -117,7 +117,7 @@ function origin(page) {
   if (page.comparison || page.url.includes("/compare/")) {
     return `Comparison of ${medicines.join(" and ")}`;
   }
-  if (/\/medicines\/[^/]+\/(#|$)/.test(page.url) && medicines.length === 1) {
+  if (isGuide(page, medicines)) {
     return `${medicines[0]} guide${page.section ? `, section: ${page.section.title}` : ""}`;
   }
   const about = medicines.length ? ` about ${medicines.join(" and ")}` : "";
@@ -402,6 +402,11 @@ function comparisonFor(words, named) {
   return COMPARISONS.find((c) => c.names.every((name) => named.includes(name))) || null;
 }
 
+// A medicine guide's page (or one of its sections), about that one medicine.
+function isGuide(page, medicines) {
+  return /\/medicines\/[^/]+\/(#|$)/.test(page.url) && medicines.length === 1;
+}
+
 function weight(sub) {
   return (sub.weighted_locations || []).reduce((sum, at) => sum + at.weight, 0)
     || (sub.locations || []).length;
@@ -424,7 +429,7 @@ async function ranked(results, query, wanted) {
   const scored = top.map((page, index) => {
     const section = bestSection(page);
     const medicines = (page.meta.medicines || "").split(";").filter(Boolean);
-    const guide = /\/medicines\/[^/]+\/(#|$)/.test(page.url) && medicines.length === 1;
+    const guide = isGuide(page, medicines);
     const answers = guide && section && named.includes(medicines[0]) && words.length > 1;
     return { page: { ...page, section }, score: answers ? 1 : 0, index };
   });
